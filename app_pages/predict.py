@@ -1,0 +1,94 @@
+"""Predict: three words in, the fourth out, with probabilities; or let the model continue."""
+
+import streamlit as st
+
+from lstm_demo import bundle, charts, ui
+from lstm_demo.predict import continue_text, join_symbols, read_context, top_k
+
+ss = st.session_state
+
+
+def on_upload_bundle():
+    uploaded = ss.get("bundle_upload")
+    if uploaded is None:
+        return
+    try:
+        trained, _ = bundle.from_bytes(uploaded.getvalue())
+    except bundle.BundleError as exc:
+        ss.bundle_error = str(exc)
+        return
+    ss.pop("bundle_error", None)
+    ss.model = trained
+    ss.model_history = None
+    ss.model_source = f"loaded from {uploaded.name}"
+
+
+def model_section():
+    model = ui.current_model()
+    with st.expander("Load a saved model (.zip from the Train page or `--save`)",
+                     expanded=model is None):
+        st.file_uploader("Model bundle", type=["zip"], key="bundle_upload",
+                         on_change=on_upload_bundle)
+        if ss.get("bundle_error"):
+            st.error(ss.bundle_error)
+    if model is None:
+        st.info("No model yet. Train one on the Train page (a few seconds), or load a saved "
+                "bundle above.", icon="ℹ️")
+        st.page_link("app_pages/train.py", label="Go to Train", icon="🏋️")
+        return None
+    s = model.summary
+    acc = f"{s['accuracy']:.2%} training accuracy" if "accuracy" in s else ""
+    st.caption(f"Using the model {ss.get('model_source', '')}: {model.title}, "
+               f"{model.config.units} units × {model.config.layers} layers, "
+               f"{len(model.reverse):,} symbols, {acc}.")
+    return model
+
+
+def next_symbol_section(model):
+    st.subheader("Next symbol")
+    st.text_input(f"Type {model.context_size} words", key="predict_text",
+                  help="Normalised as the training text was: 'The Mind adapts' is read as "
+                       "'the mind adapts'.")
+    context = read_context(ss.predict_text, model)
+    if context.note:
+        st.info(context.note, icon="✂️")
+    if context.ids is None:
+        st.warning(context.problem, icon="⚠️")
+        return None
+    top = top_k(model, context.ids, 5)
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(charts.top_k_figure(top), key="top_k_chart")
+    with c2:
+        st.markdown(f"After **{' '.join(context.used)}** the model predicts:")
+        st.dataframe(
+            {"rank": list(range(1, len(top) + 1)), "symbol": [s for s, _ in top],
+             "probability": [f"{p:.2%}" for _, p in top]},
+            hide_index=True, key="top_k_table",
+        )
+    return context
+
+
+def continue_section(model, context):
+    st.subheader("Continue the text")
+    c1, c2, c3 = st.columns(3)
+    c1.number_input("Symbols to generate (1–200)", min_value=1, max_value=200,
+                    key="continue_n")
+    c2.number_input("Temperature for sampling (0.05–5)", min_value=0.05, max_value=5.0,
+                    step=0.1, key="temperature")
+    c3.number_input("Sampling seed", min_value=0, max_value=2**31 - 1, key="sample_seed")
+    greedy = continue_text(model, context.ids, ss.continue_n)
+    sampled = continue_text(model, context.ids, ss.continue_n, ss.temperature, ss.sample_seed)
+    start = join_symbols(context.used)
+    st.markdown("**Greedy** (always the most likely symbol):")
+    st.text(f"{start} → {join_symbols(greedy)}")
+    st.markdown(f"**Sampled** at temperature {ss.temperature:g}:")
+    st.text(f"{start} → {join_symbols(sampled)}")
+
+
+st.title("Predict the next symbol")
+ui.run_status()
+model = model_section()
+if model is not None:
+    context = next_symbol_section(model)
+    if context is not None:
+        continue_section(model, context)

@@ -1,0 +1,298 @@
+"""Train: text -> symbols -> dictionary -> the three-symbol LSTM, trained live."""
+
+import pandas as pd
+import streamlit as st
+
+from lstm_demo import bundle, charts, runtime, ui
+from lstm_demo import config as settings
+from lstm_demo.datasets import SAMPLES, decode_text
+from lstm_demo.jobs import lowlevel_job
+from lstm_demo.text import MAX_TEXT_BYTES, TextError, prepare
+from lstm_demo.training import FAILED, STOPPED, TrainingRun
+
+ss = st.session_state
+CUSTOM = "custom"
+
+
+# -- callbacks (run before the page is drawn) ---------------------------------------------
+def on_sample_change():
+    if ss.sample != CUSTOM:
+        ss.train_text = SAMPLES[ss.sample].read()
+    ss.pop("train_error", None)
+
+
+def on_upload():
+    uploaded = ss.get("upload")
+    if uploaded is None:
+        return
+    try:
+        ss.train_text = decode_text(uploaded.getvalue(), uploaded.name)
+        ss.sample = CUSTOM
+        ss.pop("upload_error", None)
+    except TextError as exc:
+        ss.upload_error = str(exc)
+
+
+def on_train():
+    run = ui.current_run()
+    if run is not None and run.live:
+        return  # a second click while training does nothing
+    ss.pop("train_error", None)
+    try:
+        corpus = prepare(ss.train_text or "", lowercase=ss.lowercase)
+    except TextError as exc:
+        ss.train_error = str(exc)
+        return
+    config = ui.config_from_session()
+    problems = settings.validate(config)
+    until = ss.until_accuracy / 100.0 if ss.until_on else None
+    if until is not None and not 0 < until <= 1:
+        problems.append("The target accuracy must be between 0 and 100%.")
+    if problems:
+        ss.train_error = "Settings out of range: " + " ".join(problems)
+        return
+    ss.run = TrainingRun(
+        lowlevel_job(corpus, config, until),
+        total_iterations=config.iterations,
+        device=ss.device,
+        accuracy_window=config.accuracy_window,
+        label=f"{config.units} units × {config.layers} layers",
+    ).start()
+    ss.run_corpus_counts = corpus.counts()
+
+
+def on_stop():
+    run = ui.current_run()
+    if run is not None:
+        run.stop()
+
+
+# -- sections ------------------------------------------------------------------------------
+def text_section():
+    st.subheader("1 · The text")
+    options = list(SAMPLES) + [CUSTOM]
+    st.selectbox(
+        "Sample", options, key="sample", on_change=on_sample_change,
+        format_func=lambda k: SAMPLES[k].title if k in SAMPLES else "Your own text",
+    )
+    st.text_area(
+        f"Text to learn (at most {MAX_TEXT_BYTES // 1_000_000} MB; paste anything)",
+        key="train_text", height=180,
+        on_change=lambda: ss.update(sample=CUSTOM) if ss.train_text != _sample_text() else None,
+    )
+    c1, c2 = st.columns([2, 1])
+    c1.file_uploader("…or upload a .txt file (UTF-8, at most 1 MB)", type=["txt"], key="upload",
+                     on_change=on_upload)
+    c2.toggle("Lower-case the text", key="lowercase",
+              help="On by default, as in the paper: 'The' and 'the' are the same symbol.")
+    if ss.get("upload_error"):
+        st.error(ss.upload_error)
+
+
+def _sample_text():
+    return SAMPLES[ss.sample].read() if ss.sample in SAMPLES else None
+
+
+def symbols_section():
+    try:
+        corpus = prepare(ss.train_text or "", lowercase=ss.lowercase)
+    except TextError as exc:
+        st.warning(str(exc))
+        return
+    counts = corpus.counts()
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Symbols", f"{counts['symbols']:,}")
+    c2.metric("Distinct symbols", f"{counts['distinct']:,}")
+    c3.metric("Training pairs (3 → 1)", f"{counts['pairs']:,}")
+    tab1, tab2, tab3 = st.tabs(["Symbol array (Fig. 4)", "Dictionary (Fig. 5)",
+                                "Training pairs"])
+    shown = corpus.symbols[:300]
+    more = f"  # … {len(corpus.symbols) - len(shown):,} more" if len(corpus.symbols) > 300 else ""
+    tab1.code(repr(shown) + more, language="python", wrap_lines=True)
+    counts_by_symbol = pd.Series(corpus.symbols).value_counts()
+    tab2.dataframe(
+        pd.DataFrame({"id": range(corpus.vocab_size), "symbol": corpus.reverse,
+                      "count": [int(counts_by_symbol[s]) for s in corpus.reverse]}),
+        hide_index=True, height=300, key="dictionary_table",
+    )
+    tab2.caption("Ranked by frequency (most frequent = 0); ties keep the order of first "
+                 "appearance. The reverse dictionary maps each id back to its symbol.")
+    n = min(50, counts["pairs"])
+    tab3.dataframe(
+        pd.DataFrame({
+            "input (3 symbols)": [" ".join(corpus.reverse[i] for i in row) for row in corpus.x[:n]],
+            "input ids": [", ".join(str(i) for i in row) for row in corpus.x[:n]],
+            "next symbol": [corpus.reverse[i] for i in corpus.y[:n]],
+        }),
+        hide_index=True, height=300, key="pairs_table",
+    )
+
+
+def settings_section(live: bool):
+    st.subheader("2 · The model")
+    limits = settings.LIMITS
+    b1, b2, _ = st.columns([1, 1, 3])
+    b1.button("Fast defaults", on_click=ui.apply_preset, args=("default",), disabled=live,
+              help="128 units, 2 layers, learned embedding, Adam 0.01, all pairs per step: "
+                   "about 97–100% in a few seconds on a laptop CPU.")
+    b2.button("Paper settings", on_click=ui.apply_preset, args=("paper",), disabled=live,
+              help="512 units, 2 layers, raw index input, RMSProp 0.001, batch 1, 50,000 "
+                   "iterations, average accuracy over 1,000 iterations (section III.A).")
+
+    def lim(name):
+        low, high = limits[name]
+        return f"{low:g}–{high:,g}"
+
+    c1, c2, c3, c4 = st.columns(4)
+    c1.number_input(f"Hidden units ({lim('units')})", key="cfg_units", step=32)
+    c2.number_input(f"LSTM layers ({lim('layers')})", key="cfg_layers", step=1)
+    c3.selectbox("Input encoding", list(settings.ENCODINGS), key="cfg_encoding",
+                 format_func=settings.ENCODINGS.get)
+    c4.selectbox("Optimizer", list(settings.OPTIMIZERS), key="cfg_optimizer",
+                 format_func=settings.OPTIMIZERS.get)
+    c1.number_input(f"Learning rate ({lim('learning_rate')})", key="cfg_learning_rate",
+                    step=0.001, format="%.5f")
+    c2.number_input(f"Batch size ({lim('batch_size')}; 1 = paper)", key="cfg_batch_size",
+                    step=1, help="Pairs per step. When the text has fewer pairs than this, "
+                    "every step uses all of them.")
+    c3.number_input(f"Iterations ({lim('iterations')})", key="cfg_iterations", step=100)
+    c4.number_input(f"Random seed ({lim('seed')})", key="cfg_seed", step=1)
+    c1.number_input("Average accuracy over (iterations)", key="cfg_accuracy_window", step=100,
+                    help="The paper logs 'Average Accuracy' over each 1,000 iterations.")
+    c2.toggle("Compile with XLA", key="cfg_xla",
+              help="Fuses each step's small operations: 2–4× faster steps after a ~2 s "
+                   "compile. Worth it for long runs.")
+    c3.toggle("Stop at a target accuracy", key="until_on")
+    c4.number_input("Target accuracy (%)", key="until_accuracy", step=0.5,
+                    disabled=not ss.until_on)
+    device_picker(live)
+
+
+def device_picker(live: bool):
+    if not runtime.tf_ready():
+        if runtime.import_error():
+            st.error(f"TensorFlow could not be loaded: {runtime.import_error()}")
+            return
+        st.caption("Device: CPU. TensorFlow is still loading; GPUs appear here when it is "
+                   "ready.")
+
+        @st.fragment(run_every=1.0)
+        def _wait():
+            if runtime.tf_ready():
+                st.rerun()
+
+        _wait()
+        return
+    devices = dict(runtime.list_devices())
+    if ss.device not in devices:
+        ss.device = "/CPU:0"
+    st.selectbox("Device", list(devices), key="device", format_func=devices.get,
+                 disabled=live,
+                 help="CPU and every GPU TensorFlow sees (install tensorflow[and-cuda] for "
+                      "NVIDIA GPUs).")
+
+
+def controls(live: bool):
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.button("Train", type="primary", on_click=on_train, disabled=live, key="train_button",
+              width="stretch")
+    c2.button("Stop", on_click=on_stop, disabled=not live, key="stop_button", width="stretch")
+    if ss.get("train_error"):
+        st.error(ss.train_error, icon="⚠️")
+        if ui.current_model() is not None:
+            st.caption("The previously trained model is kept.")
+
+
+def progress_panel(snap, window: int):
+    st.progress(snap.progress, text=f"iteration {snap.iteration:,} of "
+                                    f"{snap.total_iterations:,}")
+    m1, m2, m3, m4, m5 = st.columns(5)
+    m1.metric("Iteration", f"{snap.iteration:,}")
+    m2.metric("Loss", f"{snap.loss[-1]:.4f}" if snap.loss else "–")
+    average = snap.average_accuracy[-1] if snap.average_accuracy else None
+    m3.metric("Accuracy" if window == 1 else f"Avg accuracy ({window:,})",
+              f"{average:.2%}" if average is not None else "–")
+    m4.metric("ms / iteration", f"{snap.ms_per_iteration:.2f}" if snap.ms_per_iteration else "–")
+    m5.metric("Elapsed", f"{snap.elapsed:.1f} s")
+    if snap.iterations:
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(charts.accuracy_figure(snap, window), key="accuracy_chart")
+        c2.plotly_chart(charts.loss_figure(snap), key="loss_chart")
+
+
+def run_section(run):
+    st.subheader("3 · Training")
+    if run is None:
+        st.caption("Press **Train** to start. Curves appear here as it learns.")
+        return
+    live_at_render = run.live
+    window = max(1, int(getattr(run, "accuracy_window", 1)))
+
+    @st.fragment(run_every=0.5 if live_at_render else None)
+    def live_panel():
+        snap = run.snapshot()
+        if live_at_render and not snap.live:
+            st.rerun()  # the run ended: redraw the whole page with its result
+        if snap.live:
+            st.info(snap.message or f"Training on {runtime.describe(snap.device)}…", icon="⏳")
+        progress_panel(snap, window)
+
+    live_panel()
+    if not run.live:
+        result_summary(run)
+
+
+def result_summary(run):
+    snap = run.snapshot(max_points=1)
+    if run.status == FAILED:
+        st.error(f"Training failed: {run.error}. "
+                 + ("The previous model is kept." if ui.current_model() else ""))
+        return
+    trained = run.result
+    if trained is None:
+        return
+    s = trained.summary
+    where = runtime.describe(s.get("device", snap.device))
+    if run.status == STOPPED:
+        st.warning(f"Stopped at iteration {s['iterations']:,} of {run.total_iterations:,}. "
+                   f"The partly trained model is kept: {s['accuracy']:.2%} on all "
+                   f"{s['pairs']:,} training pairs.", icon="⏹️")
+    else:
+        reached = " (target reached)" if s.get("reached_target") else ""
+        st.success(f"Done{reached}: **{s['accuracy']:.2%}** accuracy on all {s['pairs']:,} "
+                   f"training pairs after {s['iterations']:,} iterations, "
+                   f"{s['train_seconds']:.1f} s on **{where}**.", icon="✅")
+    st.caption(f"Ran on {where} · {s['parameters']:,} parameters · "
+               f"{trained.config.units} units × {trained.config.layers} layers, "
+               f"{settings.ENCODINGS[trained.config.encoding]}, "
+               f"{settings.OPTIMIZERS[trained.config.optimizer]} {trained.config.learning_rate:g}, "
+               f"batch {trained.config.batch_size}.")
+    if ui.current_model() is trained:
+        c1, c2 = st.columns([1, 3])
+        c1.page_link("app_pages/predict.py", label="Predict with it", icon="🔮")
+        c2.download_button(
+            "Download the model (.zip)", data=lambda: bundle.to_bytes(
+                trained, history=_history(ss.get("model_history"))),
+            file_name="lstm-demo-model.zip", mime="application/zip", key="download_model",
+            on_click="ignore",
+        )
+
+
+def _history(snap):
+    if snap is None:
+        return {}
+    return {"iterations": snap.iterations, "loss": snap.loss, "accuracy": snap.accuracy,
+            "average_accuracy": snap.average_accuracy, "evals": snap.evals}
+
+
+# -- the page ------------------------------------------------------------------------------
+st.title("Train the three-symbol LSTM")
+st.caption("Three symbols in, the next symbol out, through stacked LSTM layers written in "
+           "low-level TensorFlow (section III.A of the paper).")
+run = ui.current_run()
+live = run is not None and run.live
+text_section()
+symbols_section()
+settings_section(live)
+controls(live)
+run_section(run)

@@ -1,0 +1,238 @@
+"""Command line: pre-train before a demo, script runs, benchmark.
+
+    python -m lstm_demo train [--text FILE] [--preset paper] [--until-accuracy 0.97]
+                              [--save DIR] [--json] ...
+    python -m lstm_demo predict --load DIR [--top K] [--json] WORD WORD WORD
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from lstm_demo import runtime  # noqa: F401  (sets TF's log level before TF is imported)
+from lstm_demo.datasets import DEFAULT_SAMPLE, read_text_file
+from lstm_demo.text import TextError, prepare
+
+
+class CliError(Exception):
+    """A problem worth one line on stderr and a non-zero exit."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not a usage dump
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (e.g. 0.97)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lstm_demo.config import DEFAULT, ENCODINGS, LIMITS, OPTIMIZERS
+
+    parser = _Parser(prog="python -m lstm_demo", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser(
+        "train", help="train the three-symbol model",
+        description="Train the three-symbol LSTM (low-level TensorFlow) on a text. Without "
+        "--text it uses the paper's passage. Settings not given come from the preset.",
+    )
+    train.add_argument("--text", metavar="FILE", help="UTF-8 text file (default: the paper's "
+                       "passage); at most 1 MB")
+    train.add_argument("--preset", choices=["default", "paper"], default="default",
+                       help="default: fast settings for a live demo; paper: 512 units, raw "
+                       "index input, RMSProp 1e-3, batch 1, 50,000 iterations")
+
+    def limits(name):
+        low, high = LIMITS[name]
+        return f"{low:g}..{high:g}"
+
+    train.add_argument("--units", type=_positive_int, help=f"hidden units per layer "
+                       f"({limits('units')}; default {DEFAULT.units})")
+    train.add_argument("--layers", type=_positive_int, help=f"stacked LSTM layers "
+                       f"({limits('layers')}; default {DEFAULT.layers})")
+    train.add_argument("--iterations", type=_positive_int, help=f"training steps "
+                       f"({limits('iterations')}; default {DEFAULT.iterations})")
+    train.add_argument("--batch-size", type=_positive_int, help=f"pairs per step "
+                       f"({limits('batch_size')}; default {DEFAULT.batch_size}; 1 = the paper)")
+    train.add_argument("--learning-rate", type=float, help=f"({limits('learning_rate')}; "
+                       f"default {DEFAULT.learning_rate:g})")
+    train.add_argument("--encoding", choices=list(ENCODINGS), help="input encoding")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS))
+    train.add_argument("--seed", type=_positive_int, help="random seed (default 0)")
+    train.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None,
+                       help="compile steps with XLA (on in the paper preset)")
+    train.add_argument("--keep-case", action="store_true", help="do not lower-case the text")
+    train.add_argument("--until-accuracy", type=_fraction, metavar="A",
+                       help="stop once accuracy on all training pairs reaches A (e.g. 0.97)")
+    train.add_argument("--device", default="/CPU:0", help="TensorFlow device, e.g. /GPU:0 "
+                       "(default /CPU:0)")
+    train.add_argument("--save", metavar="DIR", help="write the trained model bundle here")
+    train.add_argument("--json", action="store_true", help="one JSON object per progress line")
+
+    predict = sub.add_parser(
+        "predict", help="predict the next symbol after three words",
+        description="Load a saved model and print the most likely next symbols.",
+    )
+    predict.add_argument("--load", metavar="DIR", required=True,
+                         help="a directory written by `train --save`, or the bundle .zip")
+    predict.add_argument("--top", type=_positive_int, default=5, metavar="K")
+    predict.add_argument("--json", action="store_true", help="print one JSON object")
+    predict.add_argument("words", nargs="+", metavar="WORD")
+    return parser
+
+
+def _config_from(args):
+    from lstm_demo import config as settings
+
+    config = settings.PRESETS[args.preset]
+    overrides = {
+        "units": args.units, "layers": args.layers, "iterations": args.iterations,
+        "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+        "encoding": args.encoding, "optimizer": args.optimizer, "seed": args.seed,
+        "xla": args.xla,
+    }
+    config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    problems = settings.validate(config)
+    if problems:
+        raise CliError(" ".join(problems))
+    return config
+
+
+def _train(args) -> int:
+    config = _config_from(args)  # settings and text are checked before TF is imported
+    text = read_text_file(args.text) if args.text else DEFAULT_SAMPLE.read()
+    corpus = prepare(text, lowercase=not args.keep_case)
+
+    from lstm_demo import bundle, lowlevel
+    from lstm_demo.runtime import list_devices
+    from lstm_demo.training import FAILED, TrainingRun
+
+    known = [name for name, _ in list_devices()]
+    if args.device.upper() not in [k.upper() for k in known]:
+        raise CliError(f"device {args.device!r} is not available; TensorFlow sees: "
+                       + ", ".join(known))
+
+    run = TrainingRun(
+        lowlevel.training_job(corpus, config, args.until_accuracy),
+        total_iterations=config.iterations, device=args.device,
+        accuracy_window=config.accuracy_window,
+    ).start()
+    signal.signal(signal.SIGINT, lambda *_: run.stop())  # Ctrl-C keeps the partial model
+
+    def emit(obj: dict) -> None:
+        if args.json:
+            print(json.dumps(obj), flush=True)
+
+    if not args.json:
+        counts = corpus.counts()
+        print(f"{counts['symbols']} symbols, {counts['distinct']} distinct, "
+              f"{counts['pairs']} training pairs; {config.units} units x {config.layers} "
+              f"layers, {config.encoding} input, {config.optimizer} {config.learning_rate:g}, "
+              f"batch {config.batch_size}", flush=True)
+    report_every = max(1, config.accuracy_window) if config.accuracy_window > 1 else None
+    next_report, last_time = report_every, 0.0
+    while not run.join(0.25):
+        snap = run.snapshot(max_points=1)
+        now = time.perf_counter()
+        due = (snap.iteration >= next_report) if report_every else now - last_time >= 1.0
+        if snap.iteration and due:
+            last_time = now
+            if report_every:
+                next_report = (snap.iteration // report_every + 1) * report_every
+            average = run.average_accuracy()
+            emit({"event": "progress", "iteration": snap.iteration,
+                  "loss": snap.loss[-1], "accuracy": snap.accuracy[-1],
+                  "average_accuracy": average, "ms_per_iteration": snap.ms_per_iteration,
+                  "elapsed": round(snap.elapsed, 3)})
+            if not args.json:
+                print(f"Iteration = {snap.iteration}  Average Accuracy = {100 * average:.2f}%"
+                      f"  loss = {snap.loss[-1]:.4f}  ({snap.ms_per_iteration:.2f} ms/iteration)",
+                      flush=True)
+    if run.status == FAILED:
+        raise CliError(f"training failed: {run.error}")
+    trained = run.result
+    summary = dict(trained.summary)
+    if args.save:
+        snap = run.snapshot(max_points=5000)
+        path = bundle.save(trained, args.save, history=_history(snap))
+        summary["saved"] = str(path)
+    summary["status"] = run.status
+    summary["symbols"] = len(corpus.symbols)
+    summary["distinct_symbols"] = corpus.vocab_size
+    emit({"event": "done"} | summary)
+    if not args.json:
+        print(f"{run.status}: accuracy {100 * summary['accuracy']:.2f}% on all "
+              f"{summary['pairs']} training pairs after {summary['iterations']} iterations, "
+              f"{summary['train_seconds']:.2f} s on {runtime.describe(summary['device'])}"
+              + (f"; saved to {summary['saved']}" if args.save else ""))
+    if args.until_accuracy and not summary["reached_target"]:
+        print(f"target accuracy {args.until_accuracy} not reached", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _history(snap) -> dict:
+    return {"iterations": snap.iterations, "loss": snap.loss, "accuracy": snap.accuracy,
+            "average_accuracy": snap.average_accuracy, "evals": snap.evals}
+
+
+def _predict(args) -> int:
+    from lstm_demo import bundle
+    from lstm_demo.predict import read_context, top_k
+
+    try:
+        trained, _ = bundle.read(args.load)
+    except bundle.BundleError as exc:
+        raise CliError(str(exc)) from None
+    context = read_context(" ".join(args.words), trained)
+    if context.ids is None:
+        raise CliError(context.problem)
+    if args.top < 1:
+        raise CliError("--top must be at least 1")
+    top = top_k(trained, context.ids, args.top)
+    if args.json:
+        print(json.dumps({"context": context.used, "note": context.note,
+                          "top": [{"symbol": s, "probability": p} for s, p in top]}))
+    else:
+        if context.note:
+            print(context.note, file=sys.stderr)
+        for symbol, p in top:
+            print(f"{p:8.2%}  {symbol}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _train(args) if args.command == "train" else _predict(args)
+    except (CliError, TextError, OSError) as exc:
+        print(f"lstm_demo {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

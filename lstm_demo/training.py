@@ -1,0 +1,216 @@
+"""A training run that knows nothing about the model or the UI.
+
+A *job* is any callable ``job(run) -> result``. It trains on the run's thread, reports each
+chunk of steps through ``run.record_steps`` (and full evaluations through
+``run.record_eval``), and checks ``run.should_stop()`` between chunks. Pages and the command
+line only read from the run: ``run.snapshot()`` returns a consistent copy of its state.
+The thread never touches Streamlit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+STARTING, RUNNING, FINISHED, STOPPED, FAILED = "starting", "running", "finished", "stopped", "failed"
+LIVE = (STARTING, RUNNING)
+
+
+@dataclass
+class Snapshot:
+    """What a page needs to draw a run, copied under the run's lock."""
+
+    status: str
+    iteration: int
+    total_iterations: int
+    elapsed: float
+    ms_per_iteration: float | None
+    iterations: list[int]
+    loss: list[float]
+    accuracy: list[float]
+    average_accuracy: list[float]
+    evals: list[dict]
+    device: str
+    error: str | None
+    message: str | None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.iteration / max(1, self.total_iterations))
+
+
+def _thin(values: list, max_points: int) -> list:
+    if len(values) <= max_points:
+        return list(values)
+    step = len(values) / max_points
+    picked = [values[int(k * step)] for k in range(max_points)]
+    picked[-1] = values[-1]
+    return picked
+
+
+class TrainingRun:
+    """One training job on its own daemon thread, with a lock-protected record of metrics."""
+
+    def __init__(
+        self,
+        job: Callable[[TrainingRun], Any],
+        *,
+        total_iterations: int,
+        device: str = "/CPU:0",
+        accuracy_window: int = 1,
+        label: str = "",
+    ):
+        self.job = job
+        self.total_iterations = int(total_iterations)
+        self.requested_device = device
+        self.device = device
+        self.accuracy_window = max(1, int(accuracy_window))
+        self.label = label
+        self.status = STARTING
+        self.error: str | None = None
+        self.error_detail: str | None = None
+        self.message: str | None = None
+        self.result: Any = None
+        self.extra: dict = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._iterations: list[int] = []
+        self._loss: list[float] = []
+        self._accuracy: list[float] = []
+        self._average: list[float] = []
+        self._window: deque[float] = deque(maxlen=self.accuracy_window)
+        self._window_sum = 0.0
+        self._evals: list[dict] = []
+        self._iteration = 0
+        self._ms_per_iteration: float | None = None
+        self._started = self._ended = None
+        self._thread = threading.Thread(target=self._main, name="lstm-demo-training", daemon=True)
+
+    # -- control (any thread) ----------------------------------------------------------
+    def start(self) -> TrainingRun:
+        self._started = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the job to stop; it does so at the end of the chunk it is running."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+    # -- reporting (the job's thread) --------------------------------------------------
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    def set_device(self, device: str) -> None:
+        with self._lock:
+            self.device = device
+
+    def set_message(self, message: str | None) -> None:
+        with self._lock:
+            self.message = message
+
+    def set_extra(self, **values) -> None:
+        with self._lock:
+            self.extra.update(values)
+
+    def record_steps(self, losses, accuracies, seconds: float) -> None:
+        """Record one chunk of consecutive training steps that took ``seconds``."""
+        losses, accuracies = [float(v) for v in losses], [float(v) for v in accuracies]
+        with self._lock:
+            self.status = RUNNING
+            for loss, acc in zip(losses, accuracies):
+                self._iteration += 1
+                if len(self._window) == self._window.maxlen:
+                    self._window_sum -= self._window[0]
+                self._window.append(acc)
+                self._window_sum += acc
+                self._iterations.append(self._iteration)
+                self._loss.append(loss)
+                self._accuracy.append(acc)
+                self._average.append(self._window_sum / len(self._window))
+            if losses:
+                self._ms_per_iteration = 1000.0 * seconds / len(losses)
+
+    def record_eval(self, loss: float, accuracy: float, **extra) -> None:
+        """Record an evaluation of the current weights (at the current iteration)."""
+        with self._lock:
+            self._evals.append(
+                {"iteration": self._iteration, "loss": float(loss), "accuracy": float(accuracy)}
+                | extra
+            )
+
+    def average_accuracy(self) -> float | None:
+        with self._lock:
+            return self._window_sum / len(self._window) if self._window else None
+
+    # -- reading (any thread) ----------------------------------------------------------
+    @property
+    def iteration(self) -> int:
+        return self._iteration
+
+    @property
+    def elapsed(self) -> float:
+        if self._started is None:
+            return 0.0
+        return (self._ended or time.perf_counter()) - self._started
+
+    def last_eval(self) -> dict | None:
+        with self._lock:
+            return dict(self._evals[-1]) if self._evals else None
+
+    def snapshot(self, max_points: int = 2000) -> Snapshot:
+        with self._lock:
+            return Snapshot(
+                status=self.status,
+                iteration=self._iteration,
+                total_iterations=self.total_iterations,
+                elapsed=self.elapsed,
+                ms_per_iteration=self._ms_per_iteration,
+                iterations=_thin(self._iterations, max_points),
+                loss=_thin(self._loss, max_points),
+                accuracy=_thin(self._accuracy, max_points),
+                average_accuracy=_thin(self._average, max_points),
+                evals=[dict(e) for e in self._evals],
+                device=self.device,
+                error=self.error,
+                message=self.message,
+                extra=dict(self.extra),
+            )
+
+    # -- the thread --------------------------------------------------------------------
+    def _main(self) -> None:
+        try:
+            import tensorflow as tf  # imported here so that the pages need not wait for it
+
+            with tf.device(self.requested_device):
+                result = self.job(self)
+            with self._lock:
+                self.result = result
+                self.status = STOPPED if self._stop.is_set() else FINISHED
+        except Exception as exc:  # the run ends; the server and earlier models do not
+            with self._lock:
+                self.error = f"{type(exc).__name__}: {exc}"
+                self.error_detail = traceback.format_exc()
+                self.status = FAILED
+        finally:
+            self._ended = time.perf_counter()

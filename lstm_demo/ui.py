@@ -1,0 +1,88 @@
+"""Streamlit helpers the pages share: session defaults, the current run and model, and a
+status line that follows a live run from any page. The only module of the package that
+imports Streamlit."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_demo import config as settings
+from lstm_demo.datasets import DEFAULT_SAMPLE
+
+# Widget values that must survive page switches. Streamlit forgets a widget's value when
+# its page is not drawn; writing each value back into session state on every run (below)
+# makes it an ordinary session value that outlives the widget.
+DEFAULTS = {
+    "sample": DEFAULT_SAMPLE.key,
+    "train_text": None,  # filled from the default sample on first use
+    "lowercase": True,
+    "until_on": False,
+    "until_accuracy": 97.0,
+    "device": "/CPU:0",
+    "predict_text": "stands in the",
+    "continue_n": 32,
+    "temperature": 0.8,
+    "sample_seed": 0,
+} | {f"cfg_{name}": value for name, value in settings.DEFAULT.to_dict().items()}
+
+
+def init_session() -> None:
+    ss = st.session_state
+    for key, value in DEFAULTS.items():
+        if key not in ss:
+            ss[key] = DEFAULT_SAMPLE.read() if key == "train_text" else value
+        else:
+            ss[key] = ss[key]  # keep it when its widget is not on the page
+    adopt_finished_run()
+
+
+def config_from_session() -> settings.LowLevelConfig:
+    ss = st.session_state
+    return settings.LowLevelConfig.from_dict(
+        {name: ss[f"cfg_{name}"] for name in settings.DEFAULT.to_dict()}
+    )
+
+
+def apply_preset(name: str) -> None:
+    for key, value in settings.PRESETS[name].to_dict().items():
+        st.session_state[f"cfg_{key}"] = value
+
+
+def current_run():
+    return st.session_state.get("run")
+
+
+def current_model():
+    return st.session_state.get("model")
+
+
+def adopt_finished_run() -> None:
+    """When the session's run has ended with a model (finished, or stopped part-way), make
+    it the session's model. A failed run leaves the previous model in place."""
+    ss = st.session_state
+    run = ss.get("run")
+    if run is None or run.live or ss.get("adopted_run") is run:
+        return
+    ss["adopted_run"] = run
+    if run.result is not None:
+        ss["model"] = run.result
+        ss["model_history"] = run.snapshot(max_points=5000)
+        ss["model_source"] = "trained on the Train page"
+
+
+def run_status() -> None:
+    """A one-line status of a live run, refreshed every second, on pages other than Train.
+    When the run ends it reruns the page so the new model is picked up."""
+    run = current_run()
+    if run is None or not run.live:
+        return
+
+    @st.fragment(run_every=1.0)
+    def _status():
+        if not run.live:
+            st.rerun()
+        st.info(f"Training in progress: iteration {run.iteration:,} of "
+                f"{run.total_iterations:,}. This page uses the previous model until it ends.",
+                icon="⏳")
+
+    _status()
