@@ -4,13 +4,14 @@ import streamlit as st
 
 from lstm_demo import runtime, ui
 
-st.set_page_config(page_title="lstm-demo", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="lstm-demo", page_icon=":material/memory:", layout="wide")
 runtime.start_background_import()  # TensorFlow loads while the first page is drawn
+ui.keep_tensorflow_caches()
 ui.init_session()
 
 page = st.navigation([
-    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("app_pages/train.py", title="Train", icon="🏋️"),
-    st.Page("app_pages/predict.py", title="Predict", icon="🔮"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/predict.py", title="Predict", icon=":material/psychology:"),
 ])
 page.run()

@@ -86,7 +86,7 @@ def text_section():
     c2.toggle("Lower-case the text", key="lowercase",
               help="On by default, as in the paper: 'The' and 'the' are the same symbol.")
     if ss.get("upload_error"):
-        st.error(ss.upload_error)
+        st.error(ui.md_escape(ss.upload_error))
 
 
 def _sample_text():
@@ -97,7 +97,7 @@ def symbols_section():
     try:
         corpus = prepare(ss.train_text or "", lowercase=ss.lowercase)
     except TextError as exc:
-        st.warning(str(exc))
+        st.warning(ui.md_escape(str(exc)))
         return
     counts = corpus.counts()
     c1, c2, c3 = st.columns(3)
@@ -141,7 +141,7 @@ def settings_section(live: bool):
 
     def lim(name):
         low, high = limits[name]
-        return f"{low:g}–{high:,g}"
+        return f"{low:g}–{high:,}" if isinstance(high, int) else f"{low:g}–{high:g}"
 
     c1, c2, c3, c4 = st.columns(4)
     c1.number_input(f"Hidden units ({lim('units')})", key="cfg_units", step=32)
@@ -198,7 +198,7 @@ def controls(live: bool):
               width="stretch")
     c2.button("Stop", on_click=on_stop, disabled=not live, key="stop_button", width="stretch")
     if ss.get("train_error"):
-        st.error(ss.train_error, icon="⚠️")
+        st.error(ui.md_escape(ss.train_error), icon=":material/warning:")
         if ui.current_model() is not None:
             st.caption("The previously trained model is kept.")
 
@@ -230,11 +230,12 @@ def run_section(run):
 
     @st.fragment(run_every=0.5 if live_at_render else None)
     def live_panel():
-        snap = run.snapshot()
+        # Fewer points while live: the page redraws twice a second, beside the training.
+        snap = run.snapshot(max_points=400 if live_at_render else 2000)
         if live_at_render and not snap.live:
             st.rerun()  # the run ended: redraw the whole page with its result
         if snap.live:
-            st.info(snap.message or f"Training on {runtime.describe(snap.device)}…", icon="⏳")
+            st.info(snap.message or f"Training on {runtime.describe(snap.device)}…", icon=":material/hourglass_top:")
         progress_panel(snap, window)
 
     live_panel()
@@ -245,7 +246,7 @@ def run_section(run):
 def result_summary(run):
     snap = run.snapshot(max_points=1)
     if run.status == FAILED:
-        st.error(f"Training failed: {run.error}. "
+        st.error(f"Training failed: {ui.md_escape(run.error)}. "
                  + ("The previous model is kept." if ui.current_model() else ""))
         return
     trained = run.result
@@ -256,12 +257,12 @@ def result_summary(run):
     if run.status == STOPPED:
         st.warning(f"Stopped at iteration {s['iterations']:,} of {run.total_iterations:,}. "
                    f"The partly trained model is kept: {s['accuracy']:.2%} on all "
-                   f"{s['pairs']:,} training pairs.", icon="⏹️")
+                   f"{s['pairs']:,} training pairs.", icon=":material/stop_circle:")
     else:
         reached = " (target reached)" if s.get("reached_target") else ""
         st.success(f"Done{reached}: **{s['accuracy']:.2%}** accuracy on all {s['pairs']:,} "
                    f"training pairs after {s['iterations']:,} iterations, "
-                   f"{s['train_seconds']:.1f} s on **{where}**.", icon="✅")
+                   f"{s['train_seconds']:.1f} s on **{where}**.", icon=":material/check_circle:")
     st.caption(f"Ran on {where} · {s['parameters']:,} parameters · "
                f"{trained.config.units} units × {trained.config.layers} layers, "
                f"{settings.ENCODINGS[trained.config.encoding]}, "
@@ -269,7 +270,7 @@ def result_summary(run):
                f"batch {trained.config.batch_size}.")
     if ui.current_model() is trained:
         c1, c2 = st.columns([1, 3])
-        c1.page_link("app_pages/predict.py", label="Predict with it", icon="🔮")
+        c1.page_link("app_pages/predict.py", label="Predict with it", icon=":material/psychology:")
         c2.download_button(
             "Download the model (.zip)", data=lambda: bundle.to_bytes(
                 trained, history=_history(ss.get("model_history"))),

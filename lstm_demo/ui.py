@@ -4,6 +4,9 @@ imports Streamlit."""
 
 from __future__ import annotations
 
+import re
+import sys
+
 import streamlit as st
 
 from lstm_demo import config as settings
@@ -24,6 +27,36 @@ DEFAULTS = {
     "temperature": 0.8,
     "sample_seed": 0,
 } | {f"cfg_{name}": value for name, value in settings.DEFAULT.to_dict().items()}
+
+
+def keep_tensorflow_caches() -> None:
+    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
+
+    Streamlit does that to free memory in apps that rebuild a Keras model on each rerun. Here
+    models live in session state and train on their own threads, and clear_session empties
+    TensorFlow's process-wide kernel cache: every live-chart refresh (twice a second) made
+    each training step of every session recompile its kernels, from ~5 ms to ~500 ms.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if getattr(script_runner._clean_problem_modules, "_lstm_demo", False):
+        return
+
+    def _clean_problem_modules() -> None:  # the original, minus Keras
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+
+    _clean_problem_modules._lstm_demo = True
+    script_runner._clean_problem_modules = _clean_problem_modules
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: str) -> str:
+    """Text a person typed, made inert inside Streamlit markdown (no links, no emphasis,
+    no LaTeX): every markdown special character gets a backslash."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def init_session() -> None:
@@ -83,6 +116,6 @@ def run_status() -> None:
             st.rerun()
         st.info(f"Training in progress: iteration {run.iteration:,} of "
                 f"{run.total_iterations:,}. This page uses the previous model until it ends.",
-                icon="⏳")
+                icon=":material/hourglass_top:")
 
     _status()
