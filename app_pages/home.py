@@ -23,14 +23,14 @@ with col1:
         "dictionary the network will see, and press **Train**. Loss and accuracy are drawn "
         "as it learns; **Stop** keeps what it has learned so far."
     )
-    st.page_link("app_pages/train.py", label="Go to Train", icon="🏋️")
+    st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
 with col2:
     st.subheader("2 · Predict")
     st.markdown(
         "Type three words from the text — *stands in the* — and see the probabilities the "
         "network gives each possible next symbol, or let it continue the text on its own."
     )
-    st.page_link("app_pages/predict.py", label="Go to Predict", icon="🔮")
+    st.page_link("app_pages/predict.py", label="Go to Predict", icon=":material/psychology:")
 
 st.subheader("The LSTM cell, as the paper writes it")
 st.latex(r"""

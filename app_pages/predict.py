@@ -30,15 +30,15 @@ def model_section():
         st.file_uploader("Model bundle", type=["zip"], key="bundle_upload",
                          on_change=on_upload_bundle)
         if ss.get("bundle_error"):
-            st.error(ss.bundle_error)
+            st.error(ui.md_escape(ss.bundle_error))
     if model is None:
         st.info("No model yet. Train one on the Train page (a few seconds), or load a saved "
-                "bundle above.", icon="ℹ️")
-        st.page_link("app_pages/train.py", label="Go to Train", icon="🏋️")
+                "bundle above.", icon=":material/info:")
+        st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
         return None
     s = model.summary
     acc = f"{s['accuracy']:.2%} training accuracy" if "accuracy" in s else ""
-    st.caption(f"Using the model {ss.get('model_source', '')}: {model.title}, "
+    st.caption(f"Using the model {ui.md_escape(ss.get('model_source', ''))}: {model.title}, "
                f"{model.config.units} units × {model.config.layers} layers, "
                f"{len(model.reverse):,} symbols, {acc}.")
     return model
@@ -51,15 +51,15 @@ def next_symbol_section(model):
                        "'the mind adapts'.")
     context = read_context(ss.predict_text, model)
     if context.note:
-        st.info(context.note, icon="✂️")
+        st.info(ui.md_escape(context.note), icon=":material/content_cut:")
     if context.ids is None:
-        st.warning(context.problem, icon="⚠️")
+        st.warning(ui.md_escape(context.problem), icon=":material/warning:")
         return None
     top = top_k(model, context.ids, 5)
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(charts.top_k_figure(top), key="top_k_chart")
     with c2:
-        st.markdown(f"After **{' '.join(context.used)}** the model predicts:")
+        st.markdown(f"After **{ui.md_escape(' '.join(context.used))}** the model predicts:")
         st.dataframe(
             {"rank": list(range(1, len(top) + 1)), "symbol": [s for s, _ in top],
              "probability": [f"{p:.2%}" for _, p in top]},

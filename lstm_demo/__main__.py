@@ -13,9 +13,8 @@ import json
 import signal
 import sys
 import time
-from pathlib import Path
 
-from lstm_demo import runtime  # noqa: F401  (sets TF's log level before TF is imported)
+from lstm_demo import runtime
 from lstm_demo.datasets import DEFAULT_SAMPLE, read_text_file
 from lstm_demo.text import TextError, prepare
 
@@ -126,6 +125,7 @@ def _train(args) -> int:
     config = _config_from(args)  # settings and text are checked before TF is imported
     text = read_text_file(args.text) if args.text else DEFAULT_SAMPLE.read()
     corpus = prepare(text, lowercase=not args.keep_case)
+    runtime.import_tensorflow()
 
     from lstm_demo import bundle, lowlevel
     from lstm_demo.runtime import list_devices
@@ -204,6 +204,7 @@ def _predict(args) -> int:
     from lstm_demo import bundle
     from lstm_demo.predict import read_context, top_k
 
+    runtime.import_tensorflow()
     try:
         trained, _ = bundle.read(args.load)
     except bundle.BundleError as exc:

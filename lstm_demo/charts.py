@@ -87,11 +87,11 @@ def top_k_figure(top: list[tuple[str, float]]) -> go.Figure:
     labels = [f"{k + 1}. {escape(s)}" for k, (s, _) in enumerate(top)][::-1]
     fig = go.Figure(go.Bar(
         x=probs, y=labels, orientation="h", marker_color=BLUE, customdata=symbols,
-        text=[f"{p:.1%}" for p in probs], textposition="auto",
+        text=[f"{p:.2%}" for p in probs], textposition="auto",
         hovertemplate="%{customdata}: %{x:.2%}<extra></extra>",
     ))
     fig.update_layout(
         height=60 + 40 * len(top), margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(range=[0, 1], tickformat=".0%", title="probability"),
+        xaxis=dict(range=[0, 1.04], tickformat=".0%", title="probability"),
     )
     return fig

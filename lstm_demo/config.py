@@ -36,7 +36,7 @@ class LowLevelConfig:
     optimizer: str = "adam"
     learning_rate: float = 0.01
     batch_size: int = 128
-    iterations: int = 1000
+    iterations: int = 300
     seed: int = 0
     # Accuracy is also reported as a trailing average over this many iterations,
     # as the paper's log does ("Average Accuracy" every 1,000 iterations).

@@ -23,6 +23,7 @@ from lstm_demo.cell import lstm_layer
 from lstm_demo.config import CHUNK_MAX, LowLevelConfig
 from lstm_demo.text import CONTEXT
 
+
 def _glorot(rng: np.random.Generator, shape) -> np.ndarray:
     limit = math.sqrt(6.0 / (shape[0] + shape[1]))
     return rng.uniform(-limit, limit, shape).astype(np.float32)

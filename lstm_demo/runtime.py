@@ -7,8 +7,11 @@ that need TensorFlow usually find it ready by the time someone clicks.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
+import tempfile
 import threading
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter quiet
@@ -18,10 +21,50 @@ _import_error: str | None = None
 _lock = threading.Lock()
 
 
+# TensorFlow's C++ start-up lines ("oneDNN custom operations are on", "Could not find cuda
+# drivers", "failed call to cuInit") are written before its log level is read, so
+# TF_CPP_MIN_LOG_LEVEL cannot hide them. They are filtered out of file descriptor 2 instead.
+_TF_NOISE = re.compile(
+    rb"^(?:[IWE]\d{4} [\d:. ]+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl)")
+
+
+@contextlib.contextmanager
+def quiet_tf_startup():
+    """Hold back TensorFlow's C++ start-up lines; pass every other stderr line through."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (e.g. some test runners): nothing to do
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept = [line for line in held.read().splitlines(keepends=True)
+                    if not _TF_NOISE.match(line)]
+            if kept:
+                os.write(2, b"".join(kept))
+
+
+def import_tensorflow():
+    """Import TensorFlow (and look for GPUs once) without its start-up chatter."""
+    with quiet_tf_startup():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")
+    return tf
+
+
 def _import_tf() -> None:
     global _import_error
     try:
-        import tensorflow  # noqa: F401
+        import_tensorflow()
     except Exception as exc:  # shown on the page instead of a traceback
         _import_error = f"{type(exc).__name__}: {exc}"
 
@@ -54,7 +97,7 @@ def wait_for_tf(timeout: float | None = None) -> bool:
 
 def list_devices() -> list[tuple[str, str]]:
     """(TensorFlow device name, label) for the CPU and each GPU TensorFlow sees."""
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     devices = [("/CPU:0", "CPU")]
     for index, gpu in enumerate(tf.config.list_physical_devices("GPU")):

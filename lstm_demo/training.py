@@ -13,8 +13,9 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 STARTING, RUNNING, FINISHED, STOPPED, FAILED = "starting", "running", "finished", "stopped", "failed"
 LIVE = (STARTING, RUNNING)
@@ -200,7 +201,9 @@ class TrainingRun:
     # -- the thread --------------------------------------------------------------------
     def _main(self) -> None:
         try:
-            import tensorflow as tf  # imported here so that the pages need not wait for it
+            from lstm_demo.runtime import import_tensorflow
+
+            tf = import_tensorflow()  # here, so that pages never wait for it
 
             with tf.device(self.requested_device):
                 result = self.job(self)

@@ -1,0 +1,220 @@
+"""Each page through Streamlit's AppTest: real widgets, real (tiny) training, no mocks.
+
+AppTest does not fire ``run_every`` fragments or wait for threads, so the tests wait on the
+session's TrainingRun and then rerun the page, as the live fragment would."""
+
+import re
+
+import pytest
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+from lstm_demo import bundle
+from lstm_demo.text import MAX_TEXT_BYTES
+
+TINY = {"cfg_units": 32, "cfg_iterations": 200, "cfg_layers": 1}
+
+
+def open_app(page=None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception
+    return at
+
+
+def set_tiny(at):
+    for key, value in TINY.items():
+        at.number_input(key=key).set_value(value)
+    at.run()
+
+
+def train(at, timeout=120):
+    at.button(key="train_button").click().run()
+    run = at.session_state["run"]
+    assert run.join(timeout), "training did not end"
+    at.run()
+    assert not at.exception
+    return run
+
+
+def plain(markdown: str) -> str:
+    """The text a person reads: user text reaches markdown with backslash escapes."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def errors(at):
+    return plain(" ".join(e.value for e in at.error))
+
+
+def warnings(at):
+    return [plain(w.value) for w in at.warning]
+
+
+def infos(at):
+    return [plain(i.value) for i in at.info]
+
+
+@pytest.fixture
+def trained_app():
+    at = open_app("train")
+    set_tiny(at)
+    run = train(at)
+    assert run.status == "finished", run.error_detail
+    return at
+
+
+def test_every_page_opens_without_an_exception():
+    for page in (None, "train", "predict"):
+        at = open_app(page)
+        assert at.title, page
+    at = open_app("train")
+    assert at.text_area(key="train_text").value.startswith("In a sense , people")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Symbols"] == "102" and metrics["Distinct symbols"] == "65"
+    assert metrics["Training pairs (3 → 1)"] == "99"
+
+
+def test_predict_without_a_model_says_so():
+    at = open_app("predict")
+    assert any("No model yet" in i for i in infos(at))
+
+
+def test_train_shows_result_charts_and_device(trained_app):
+    at = trained_app
+    assert any("Done" in s.value and "CPU:0" in s.value for s in at.success)
+    charts = [el for el in at.main if el.type == "plotly_chart"]
+    assert len(charts) == 2  # accuracy and loss
+    assert "model" in at.session_state
+
+
+def test_train_then_predict_with_that_model(trained_app):
+    at = trained_app
+    at.switch_page("app_pages/predict.py").run()
+    assert not at.exception
+    at.text_input(key="predict_text").input("What Stands IN the").run()
+    assert any("using the last 3: stands in the" in i for i in infos(at))
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert table["symbol"].iloc[0] == "way"
+    greedy = [t.value for t in at.text]
+    assert greedy[0].startswith("stands in the → way")
+
+
+@pytest.mark.parametrize("typed, needle", [
+    ("the", "needs 3"),
+    ("", "Type 3 words"),
+    ("stands in teh", "“teh” (closest known: the"),
+    ("zebra quantum xylophone", "“zebra”"),
+])
+def test_predict_bad_contexts_make_no_prediction(trained_app, typed, needle):
+    at = trained_app
+    at.switch_page("app_pages/predict.py").run()
+    at.text_input(key="predict_text").input(typed).run()
+    assert not at.exception
+    assert any(needle in w for w in warnings(at)), warnings(at)
+    assert not [el for el in at.main if el.type == "plotly_chart"]
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("", "empty"),
+    ("   \n  ", "empty"),
+    ("one two three", "at least 4"),
+    ("echo echo echo echo echo", "only one distinct"),
+    ("x " * (MAX_TEXT_BYTES // 2 + 10), "limit is 1 MB"),
+])
+def test_bad_text_gets_a_message_and_keeps_the_model(trained_app, text, needle):
+    at = trained_app
+    model = at.session_state["model"]
+    at.text_area(key="train_text").input(text).run()
+    at.button(key="train_button").click().run()
+    assert not at.exception
+    assert needle in errors(at)
+    assert at.session_state["model"] is model
+    assert "The previously trained model is kept." in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("key, value, needle", [
+    ("cfg_units", 5000, "units must be between 1 and 1,024"),
+    ("cfg_units", 0, "units must be between"),
+    ("cfg_layers", 4, "layers must be between 1 and 3"),
+    ("cfg_iterations", 0, "iterations must be between"),
+    ("cfg_batch_size", 10_000, "batch_size must be between"),
+    ("cfg_learning_rate", 3.0, "learning_rate must be between"),
+])
+def test_settings_out_of_range_get_a_message_before_training(key, value, needle):
+    at = open_app("train")
+    at.number_input(key=key).set_value(value).run()
+    at.button(key="train_button").click().run()
+    assert not at.exception
+    assert needle.replace(",", "") in errors(at).replace(",", "")
+    assert "run" not in at.session_state
+
+
+def test_paper_preset_button_sets_the_papers_settings():
+    at = open_app("train")
+    at.button[1].click().run()  # "Paper settings"
+    ss = at.session_state
+    assert (ss["cfg_units"], ss["cfg_encoding"], ss["cfg_optimizer"], ss["cfg_batch_size"],
+            ss["cfg_iterations"], ss["cfg_accuracy_window"]) == (512, "index", "rmsprop", 1,
+                                                                  50_000, 1000)
+
+
+def test_stop_keeps_the_partly_trained_model():
+    at = open_app("train")
+    at.number_input(key="cfg_units").set_value(32).run()
+    at.number_input(key="cfg_iterations").set_value(200_000).run()
+    at.button(key="train_button").click().run()
+    run = at.session_state["run"]
+    while run.iteration < 10:
+        run.join(0.05)
+    at.button(key="stop_button").click().run()
+    assert run.join(5)
+    at.run()
+    assert run.status == "stopped"
+    assert any("Stopped at iteration" in w for w in warnings(at))
+    assert at.session_state["model"] is run.result
+
+
+def test_widgets_survive_a_page_switch():
+    at = open_app("train")
+    at.text_area(key="train_text").input("my own words and more words here").run()
+    at.number_input(key="cfg_units").set_value(48).run()
+    at.switch_page("app_pages/predict.py").run()
+    at.switch_page("app_pages/train.py").run()
+    assert at.text_area(key="train_text").value == "my own words and more words here"
+    assert at.number_input(key="cfg_units").value == 48
+    assert at.selectbox(key="sample").value == "custom"
+
+
+def test_sample_switch_loads_the_other_text():
+    at = open_app("train")
+    at.selectbox(key="sample").set_value("lighthouse").run()
+    assert at.text_area(key="train_text").value.startswith("The keeper climbs")
+
+
+def test_upload_of_a_text_file(tmp_path):
+    at = open_app("train")
+    at.file_uploader(key="upload").set_value(("fable.txt", b"A cat, a bell and a mouse.",
+                                              "text/plain")).run()
+    assert at.text_area(key="train_text").value == "A cat, a bell and a mouse."
+    at.file_uploader(key="upload").set_value(("big.txt", b"x " * MAX_TEXT_BYTES,
+                                              "text/plain")).run()
+    assert "limit is 1 MB" in errors(at)
+    at.file_uploader(key="upload").set_value(("bin.txt", b"\xff\xfe\x00bad", "text/plain")).run()
+    assert "not UTF-8" in errors(at)
+
+
+def test_bundle_upload_on_predict(trained_app):
+    at = trained_app
+    data = bundle.to_bytes(at.session_state["model"])
+    fresh = open_app("predict")
+    fresh.file_uploader(key="bundle_upload").set_value(("m.zip", data, "application/zip")).run()
+    assert not fresh.exception
+    assert "loaded from m.zip" in plain(" ".join(c.value for c in fresh.caption))
+    assert fresh.dataframe[0].value["symbol"].iloc[0] == "way"
+    fresh.file_uploader(key="bundle_upload").set_value(("x.zip", b"not a zip", "application/zip"))
+    fresh.run()
+    assert "not a zip" in errors(fresh)
+    assert fresh.dataframe[0].value["symbol"].iloc[0] == "way"  # still loaded
