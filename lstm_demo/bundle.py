@@ -19,6 +19,7 @@ FORMAT = "lstm-demo-bundle"
 VERSION = 1
 MAX_BYTES = 200 * 1024 * 1024
 FILENAME = "lstm-demo-model.zip"  # the file `--save DIR` writes inside DIR
+MAX_TEXT_SYMBOLS = 20_000  # of the training text, kept for the Gates page
 
 
 class BundleError(ValueError):
@@ -35,6 +36,7 @@ def to_bytes(trained, history: dict | None = None) -> bytes:
         "lowercase": trained.lowercase,
         "summary": trained.summary,
         "history": history or {},
+        "text_symbols": list(getattr(trained, "text_symbols", []))[:MAX_TEXT_SYMBOLS],
     }
     weights = io.BytesIO()
     np.savez(weights, **trained.model.weights())
@@ -126,6 +128,8 @@ def _load_lowlevel(manifest: dict, weights: dict):
     except ValueError as exc:
         raise BundleError(f"The weights do not fit the settings and dictionary: {exc}") from exc
     summary = manifest.get("summary") if isinstance(manifest.get("summary"), dict) else {}
+    text = manifest.get("text_symbols")
+    text = [s for s in text if isinstance(s, str)] if isinstance(text, list) else []
     return lowlevel.TrainedThreeSymbol(
-        model, reverse, bool(manifest.get("lowercase", True)), config, summary
+        model, reverse, bool(manifest.get("lowercase", True)), config, summary, text
     )

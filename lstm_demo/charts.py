@@ -95,3 +95,110 @@ def top_k_figure(top: list[tuple[str, float]]) -> go.Figure:
         xaxis=dict(range=[0, 1.04], tickformat=".0%", title="probability"),
     )
     return fig
+
+
+# -- gates ---------------------------------------------------------------------------------
+GATE_SCALES = {  # fixed colour scales, so panels and snapshots compare
+    "i": ("Viridis", 0.0, 1.0), "f": ("Viridis", 0.0, 1.0), "o": ("Viridis", 0.0, 1.0),
+    "g": ("RdBu_r", -1.0, 1.0), "h": ("RdBu_r", -1.0, 1.0), "c": ("RdBu_r", None, None),
+}
+
+
+def step_labels(symbols: list[str]) -> list[str]:
+    """Unique x labels 'step: symbol' (a symbol can occur many times), escaped."""
+    return [f"{t}: {escape(s)}" for t, s in enumerate(symbols)]
+
+
+def gate_heatmaps(layer, symbols: list[str], units, c_limit: float, title: str = "") -> go.Figure:
+    """Six heatmaps (i, f, g, o, c, h) of one layer: symbols along x, units along y."""
+    from plotly.subplots import make_subplots
+
+    from lstm_demo.gates import GATE_NAMES, GATES
+
+    x = step_labels(symbols)
+    y = [f"unit {u}" for u in units]
+    fig = make_subplots(rows=3, cols=2, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=[GATE_NAMES[g] for g in GATES],
+                        vertical_spacing=0.08, horizontal_spacing=0.06)
+    axes = {"i": "coloraxis", "f": "coloraxis", "o": "coloraxis", "g": "coloraxis2",
+            "h": "coloraxis2", "c": "coloraxis3"}
+    for k, gate in enumerate(GATES):
+        values = layer.gate(gate)[:, units].T  # (units, T)
+        fig.add_trace(go.Heatmap(
+            z=values, x=x, y=y, coloraxis=axes[gate], name=gate,
+            hovertemplate=f"{gate}<br>step %{{x}}<br>%{{y}}<br>value %{{z:.4f}}<extra></extra>",
+        ), row=k // 2 + 1, col=k % 2 + 1)
+    limit = max(float(c_limit), 1e-6)
+    bar = dict(len=0.3, thickness=12)
+    fig.update_layout(
+        coloraxis=dict(colorscale="Viridis", cmin=0, cmax=1,
+                       colorbar=bar | dict(y=0.85, title="i f o")),
+        coloraxis2=dict(colorscale="RdBu_r", cmin=-1, cmax=1,
+                        colorbar=bar | dict(y=0.5, title="g h")),
+        coloraxis3=dict(colorscale="RdBu_r", cmin=-limit, cmax=limit,
+                        colorbar=bar | dict(y=0.15, title="c")),
+        height=min(1400, 300 + 3 * max(120, 12 * len(units))),
+        margin=dict(l=10, r=10, t=50 if title else 30, b=10),
+        title=dict(text=escape(title), x=0) if title else None,
+    )
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def unit_lines(layer, symbols: list[str], unit: int) -> go.Figure:
+    """One unit's gates and states along the sequence."""
+    x = step_labels(symbols)
+    fig = go.Figure()
+    styles = {"i": dict(color="#2ca02c"), "f": dict(color="#ff7f0e"), "o": dict(color="#9467bd"),
+              "c": dict(color=ACCENT, width=3), "g": dict(color=GREY, dash="dot"),
+              "h": dict(color=BLUE, dash="dash")}
+    for gate, style in styles.items():
+        fig.add_trace(go.Scatter(
+            x=x, y=layer.gate(gate)[:, unit], mode="lines+markers", name=gate, line=style,
+            hovertemplate=f"{gate} = %{{y:.4f}}<extra></extra>"))
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
+                      title=dict(text=f"unit {unit}", x=0), yaxis_title="value")
+    return fig
+
+
+def coloured_text_html(symbols: list[str], values, low: float, high: float) -> str:
+    """Each symbol on a background coloured by its value (red = high, blue = low), as HTML
+    whose only text is the escaped symbols: safe to render."""
+    spans = []
+    for symbol, value in zip(symbols, values):
+        share = 0.0 if high <= low else (float(value) - low) / (high - low)
+        share = min(1.0, max(0.0, share))
+        if share >= 0.5:
+            alpha, rgb = (share - 0.5) * 2, "214,39,40"
+        else:
+            alpha, rgb = (0.5 - share) * 2, "31,119,180"
+        spans.append(
+            f'<span title="{html.escape(f"{value:.4f}", quote=True)}" '
+            f'style="background: rgba({rgb},{alpha:.2f}); padding: 2px 3px; margin: 1px; '
+            f'border-radius: 3px; display: inline-block">{html.escape(symbol)}</span>')
+    return ('<div style="line-height: 2.0; font-family: monospace; font-size: 15px">'
+            + " ".join(spans) + "</div>")
+
+
+def health_figure(points: list[dict]) -> go.Figure:
+    """Share of forget / input gates near 0 and 1, and the range of c, per snapshot."""
+    from plotly.subplots import make_subplots
+
+    x = [p["iteration"] for p in points]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["gate saturation", "range of c"])
+    for key, name, color, dash in [
+        ("forget_near_1", "f > 0.9", "#ff7f0e", None), ("forget_near_0", "f < 0.1", "#ff7f0e", "dot"),
+        ("input_near_1", "i > 0.9", "#2ca02c", None), ("input_near_0", "i < 0.1", "#2ca02c", "dot"),
+    ]:
+        fig.add_trace(go.Scatter(x=x, y=[p[key] for p in points], name=name,
+                                 line=dict(color=color, dash=dash),
+                                 hovertemplate=f"iteration %{{x}}<br>{name}: %{{y:.1%}}<extra></extra>"),
+                      row=1, col=1)
+    fig.add_trace(go.Scatter(x=x, y=[p["c_max"] for p in points], name="max c",
+                             line=dict(color=ACCENT)), row=1, col=2)
+    fig.add_trace(go.Scatter(x=x, y=[p["c_min"] for p in points], name="min c",
+                             line=dict(color=BLUE), fill="tonexty"), row=1, col=2)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=1)
+    fig.update_xaxes(title="iteration")
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10))
+    return fig

@@ -34,7 +34,7 @@ class LowLevelConfig:
     layers: int = 2
     encoding: str = "embedding"
     optimizer: str = "adam"
-    learning_rate: float = 0.01
+    learning_rate: float = 0.02
     batch_size: int = 128
     iterations: int = 300
     seed: int = 0

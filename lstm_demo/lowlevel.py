@@ -23,6 +23,9 @@ from lstm_demo.cell import lstm_layer
 from lstm_demo.config import CHUNK_MAX, LowLevelConfig
 from lstm_demo.text import CONTEXT
 
+EVAL_SAMPLE = 4096  # pairs checked periodically during long mini-batch runs
+PROBE_SYMBOLS = 24  # the start of the text, traced through the gates over training
+
 
 def _glorot(rng: np.random.Generator, shape) -> np.ndarray:
     limit = math.sqrt(6.0 / (shape[0] + shape[1]))
@@ -78,33 +81,31 @@ class ThreeSymbolModel(tf.Module):
         }
 
     # -- the forward pass --------------------------------------------------------------
-    def _inputs(self, ids) -> list[tf.Tensor]:
-        """(batch, 3) int ids -> a list of 3 tensors (batch, input_dim), one per time step."""
+    def encode(self, ids):
+        """(batch, T) int ids -> (batch, T, input_dim) float inputs to the first layer."""
         encoding = self.config.encoding
         if encoding == "embedding":
-            x = tf.gather(self.variables_by_name["embedding"], ids)
-        elif encoding == "onehot":
-            x = tf.one_hot(ids, self.vocab_size, dtype=tf.float32)
-        else:
-            x = tf.cast(ids, tf.float32)[..., None]
-        return [x[:, t, :] for t in range(CONTEXT)]
+            return tf.gather(self.variables_by_name["embedding"], ids)
+        if encoding == "onehot":
+            return tf.one_hot(ids, self.vocab_size, dtype=tf.float32)
+        return tf.cast(ids, tf.float32)[..., None]
+
+    def lstm_weights(self) -> list[tuple[tf.Variable, tf.Variable, tf.Variable]]:
+        """(kernel, recurrent_kernel, bias) of each layer, bottom first."""
+        v = self.variables_by_name
+        return [(v[f"lstm{k}/kernel"], v[f"lstm{k}/recurrent_kernel"], v[f"lstm{k}/bias"])
+                for k in range(self.config.layers)]
 
     def layer_steps(self, ids):
-        """Run the stack; returns, per layer, the list of ``cell.Step`` for each time step."""
-        xs = self._inputs(ids)
+        """Run the stack over (batch, T) ids from a zero state; returns, per layer, the list
+        of ``cell.Step`` of each time step (T is 3 in training, any length for tracing)."""
+        x = self.encode(ids)
+        xs = [x[:, t, :] for t in range(ids.shape[1])]
         batch = tf.shape(ids)[0]
         zeros = tf.zeros([batch, self.config.units], tf.float32)
         stack = []
-        for layer in range(self.config.layers):
-            v = self.variables_by_name
-            steps = lstm_layer(
-                xs,
-                zeros,
-                zeros,
-                v[f"lstm{layer}/kernel"],
-                v[f"lstm{layer}/recurrent_kernel"],
-                v[f"lstm{layer}/bias"],
-            )
+        for kernel, recurrent, bias in self.lstm_weights():
+            steps = lstm_layer(xs, zeros, zeros, kernel, recurrent, bias)
             stack.append(steps)
             xs = [s.h for s in steps]
         return stack
@@ -123,10 +124,16 @@ class ThreeSymbolModel(tf.Module):
 
 
 class _Optimizer:
-    """RMSProp (rho 0.9) and Adam (0.9, 0.999), written out; eps as in Keras (1e-7)."""
+    """RMSProp (rho 0.9) or Adam (0.9, 0.999), eps 1e-7, with TensorFlow's fused update
+    kernels: one op per variable instead of about ten, so graphs trace and run faster.
+
+    Adam:    m = 0.9 m + 0.1 g;   v = 0.999 v + 0.001 g^2;
+             w -= lr * sqrt(1 - 0.999^t) / (1 - 0.9^t) * m / (sqrt(v) + eps)
+    RMSProp: ms = 0.9 ms + 0.1 g^2;   w -= lr * g / sqrt(ms + eps)
+    """
 
     def __init__(self, kind: str, learning_rate: float, variables: list[tf.Variable]):
-        self.kind, self.lr, self.eps = kind, learning_rate, 1e-7
+        self.kind, self.lr, self.eps = kind, float(learning_rate), 1e-7
         self.variables = variables
         self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in variables]
         self.v = [tf.Variable(tf.zeros_like(v), trainable=False) for v in variables]
@@ -136,16 +143,18 @@ class _Optimizer:
         # The embedding's gradient arrives as IndexedSlices; the updates below are dense.
         grads = [tf.convert_to_tensor(g) for g in grads]
         if self.kind == "rmsprop":
-            for var, ms, grad in zip(self.variables, self.v, grads):
-                ms.assign(0.9 * ms + 0.1 * tf.square(grad))
-                var.assign_sub(self.lr * grad / (tf.sqrt(ms) + self.eps))
+            for var, ms, mom, grad in zip(self.variables, self.v, self.m, grads):
+                tf.raw_ops.ResourceApplyRMSProp(
+                    var=var.handle, ms=ms.handle, mom=mom.handle, lr=self.lr, rho=0.9,
+                    momentum=0.0, epsilon=self.eps, grad=grad)
             return
         self.t.assign_add(1.0)
-        correction = tf.sqrt(1.0 - tf.pow(0.999, self.t)) / (1.0 - tf.pow(0.9, self.t))
+        beta1_power, beta2_power = tf.pow(0.9, self.t), tf.pow(0.999, self.t)
         for var, m, v, grad in zip(self.variables, self.m, self.v, grads):
-            m.assign(0.9 * m + 0.1 * grad)
-            v.assign(0.999 * v + 0.001 * tf.square(grad))
-            var.assign_sub(self.lr * correction * m / (tf.sqrt(v) + self.eps))
+            tf.raw_ops.ResourceApplyAdam(
+                var=var.handle, m=m.handle, v=v.handle, beta1_power=beta1_power,
+                beta2_power=beta2_power, lr=self.lr, beta1=0.9, beta2=0.999,
+                epsilon=self.eps, grad=grad)
 
 
 class LowLevelTrainer:
@@ -202,8 +211,9 @@ class LowLevelTrainer:
         return losses.stack(), accs.stack()
 
 
-    @tf.function(reduce_retracing=True)
     def _eval_batch(self, x, y):
+        # Eager on purpose: a forward pass is a few dozen ops, cheaper than tracing a graph
+        # for it in every new trainer (~0.1-0.2 s, which is a fifth of a default run).
         logits = self.model.logits(x)
         loss = tf.reduce_sum(
             tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
@@ -243,8 +253,9 @@ class TrainedThreeSymbol:
     title = "Three-symbol model (low-level TensorFlow)"
 
     def __init__(self, model: ThreeSymbolModel, reverse: list[str], lowercase: bool,
-                 config: LowLevelConfig, summary: dict):
+                 config: LowLevelConfig, summary: dict, text_symbols: list[str] | None = None):
         self.model = model
+        self.text_symbols = list(text_symbols or [])  # the training text, for the Gates page
         self.reverse = list(reverse)
         self.dictionary = {s: i for i, s in enumerate(self.reverse)}
         self.lowercase = lowercase
@@ -261,16 +272,28 @@ class TrainedThreeSymbol:
 
 
 def fit(trainer: LowLevelTrainer, run, until_accuracy: float | None = None,
-        chunk_seconds: float = 0.1) -> dict:
+        chunk_seconds: float = 0.1, probe: np.ndarray | None = None) -> dict:
     """Train until the iterations are done, the target accuracy is reached on all training
-    pairs, or ``run.should_stop()``. Reports to ``run``; returns a summary dict."""
+    pairs, or ``run.should_stop()``. Reports to ``run``; returns a summary dict. With a
+    ``probe`` (a sequence of ids) the run also keeps gate traces of it over training."""
     config = trainer.config
     run.set_device(trainer.device)
     started = time.perf_counter()
     done, n, reached = 0, 1, False
-    last_probe = started
+    last_check = started
+
+    def snapshot(force: bool = False):
+        if probe is not None and (force or run.snapshot_due(done)):
+            from lstm_demo.gates import trace_stack
+
+            x = trainer.model.encode(tf.constant(probe[None, :], tf.int32))[0]
+            run.add_snapshot(done, trace_stack(x, trainer.model.lstm_weights()))
+
+    snapshot()
     while done < config.iterations and not run.should_stop():
         n = min(n, config.iterations - done)
+        if probe is not None:
+            n = min(n, run.next_snapshot_at(done) - done)
         t0 = time.perf_counter()
         losses, accs = trainer.train_chunk(n)
         seconds = time.perf_counter() - t0
@@ -278,21 +301,25 @@ def fit(trainer: LowLevelTrainer, run, until_accuracy: float | None = None,
         done += len(losses)
         if done > 1:  # the first chunk includes building the graph: do not size from it
             n = int(max(1, min(CHUNK_MAX, n * chunk_seconds / max(seconds, 1e-4))))
-        # The batch figures are a cheap signal; the target is checked on all pairs.
+        # The batch figures are a cheap signal; the target is checked on all pairs. Runs
+        # on mini-batches also get a periodic check on (up to 4096 of) the training pairs.
         now = time.perf_counter()
         signal = accs[-1] if trainer.full_batch else run.average_accuracy()
-        if until_accuracy is not None and signal >= until_accuracy and now - last_probe > 0.2:
-            last_probe = now
-            loss, acc = trainer.evaluate()
-            run.record_eval(loss, acc)
-            if acc >= until_accuracy:
+        check = until_accuracy is not None and signal >= until_accuracy and now - last_check > 0.2
+        periodic = not trainer.full_batch and now - last_check > 1.0
+        if check or periodic:
+            last_check = now
+            limit = None if check else EVAL_SAMPLE
+            loss, acc = trainer.evaluate(limit)
+            covered = limit is None or trainer.n_pairs <= limit
+            run.record_eval(loss, acc, **({} if covered else {"sample": limit}))
+            if until_accuracy is not None and covered and acc >= until_accuracy:
                 reached = True
                 break
-        elif not trainer.full_batch and now - last_probe > 2.0:
-            last_probe = now  # a periodic check on (up to 4096 of) the training pairs
-            loss, acc = trainer.evaluate(limit=4096)
-            run.record_eval(loss, acc, sample=min(4096, trainer.n_pairs))
+        snapshot()
     train_seconds = time.perf_counter() - started
+    if probe is not None and (not run.snapshots() or run.snapshots()[-1][0] != done):
+        snapshot(force=True)  # the final weights, whatever the interval
     loss, acc = trainer.evaluate()
     run.record_eval(loss, acc)
     return {
@@ -314,9 +341,11 @@ def training_job(corpus, config: LowLevelConfig, until_accuracy: float | None = 
         run.set_message("Building the graph…")
         trainer = LowLevelTrainer(corpus.x, corpus.y, corpus.vocab_size, config)
         run.set_message(None)
-        summary = fit(trainer, run, until_accuracy)
+        probe = corpus.ids[:PROBE_SYMBOLS]
+        run.set_extra(probe_symbols=corpus.symbols[:PROBE_SYMBOLS])
+        summary = fit(trainer, run, until_accuracy, probe=probe)
         summary |= {"pairs": trainer.n_pairs, "parameters": trainer.model.parameter_count}
         return TrainedThreeSymbol(trainer.model, corpus.reverse, corpus.lowercase, config,
-                                  summary)
+                                  summary, corpus.symbols)
 
     return job

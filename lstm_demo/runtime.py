@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up cha
 _import_thread: threading.Thread | None = None
 _import_error: str | None = None
 _lock = threading.Lock()
+_first_page_sent = threading.Event()
 
 
 # TensorFlow's C++ start-up lines ("oneDNN custom operations are on", "Could not find cuda
@@ -63,6 +64,9 @@ def import_tensorflow():
 
 def _import_tf() -> None:
     global _import_error
+    # Importing TF is mostly Python bytecode, so it holds the GIL: started at once, it
+    # slowed the first page by ~2.5 s. Wait (briefly) until that page has been sent.
+    _first_page_sent.wait(timeout=10)
     try:
         import_tensorflow()
     except Exception as exc:  # shown on the page instead of a traceback
@@ -78,6 +82,11 @@ def start_background_import() -> None:
             _import_thread.start()
 
 
+def first_page_sent() -> None:
+    """Called by the app when a page has been drawn: the background import may begin."""
+    _first_page_sent.set()
+
+
 def tf_ready() -> bool:
     if _import_thread is not None:
         return not _import_thread.is_alive() and _import_error is None
@@ -86,13 +95,6 @@ def tf_ready() -> bool:
 
 def import_error() -> str | None:
     return _import_error
-
-
-def wait_for_tf(timeout: float | None = None) -> bool:
-    start_background_import()
-    if _import_thread is not None:
-        _import_thread.join(timeout)
-    return tf_ready()
 
 
 def list_devices() -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ The thread never touches Streamlit.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import traceback
@@ -19,6 +20,7 @@ from typing import Any
 
 STARTING, RUNNING, FINISHED, STOPPED, FAILED = "starting", "running", "finished", "stopped", "failed"
 LIVE = (STARTING, RUNNING)
+MAX_SNAPSHOTS = 50  # gate snapshots kept per run; thinned evenly as the run grows
 
 
 @dataclass
@@ -94,6 +96,8 @@ class TrainingRun:
         self._iteration = 0
         self._ms_per_iteration: float | None = None
         self._started = self._ended = None
+        self._snapshots: list[tuple[int, Any]] = []
+        self.snapshot_every = max(1, math.ceil(self.total_iterations / (MAX_SNAPSHOTS - 2)))
         self._thread = threading.Thread(target=self._main, name="lstm-demo-training", daemon=True)
 
     # -- control (any thread) ----------------------------------------------------------
@@ -159,6 +163,31 @@ class TrainingRun:
                 {"iteration": self._iteration, "loss": float(loss), "accuracy": float(accuracy)}
                 | extra
             )
+
+    def snapshot_due(self, iteration: int) -> bool:
+        with self._lock:
+            last = self._snapshots[-1][0] if self._snapshots else None
+            return iteration % self.snapshot_every == 0 and iteration != last
+
+    def next_snapshot_at(self, iteration: int) -> int:
+        """The next iteration after ``iteration`` at which a snapshot is due."""
+        return (iteration // self.snapshot_every + 1) * self.snapshot_every
+
+    def add_snapshot(self, iteration: int, payload: Any) -> None:
+        """Keep ``payload`` (e.g. a gate trace) for ``iteration``. Past MAX_SNAPSHOTS every
+        other one is dropped and the interval doubles, so memory stays flat."""
+        with self._lock:
+            self._snapshots.append((int(iteration), payload))
+            while len(self._snapshots) > MAX_SNAPSHOTS:
+                self.snapshot_every *= 2
+                kept = [s for s in self._snapshots if s[0] % self.snapshot_every == 0]
+                if self._snapshots[-1] not in kept:  # always keep the newest
+                    kept.append(self._snapshots[-1])
+                self._snapshots = kept
+
+    def snapshots(self) -> list[tuple[int, Any]]:
+        with self._lock:
+            return list(self._snapshots)
 
     def average_accuracy(self) -> float | None:
         with self._lock:

@@ -26,6 +26,17 @@ DEFAULTS = {
     "continue_n": 32,
     "temperature": 0.8,
     "sample_seed": 0,
+    "gates_source": "window",
+    "gates_text": "The mind adapts and converts to its own purposes the obstacle",
+    "gates_start": 71,  # "the mind adapts and converts ..." in the paper's passage
+    "gates_length": 24,
+    "gates_layer": 0,
+    "gates_units": "32",
+    "gates_unit": 0,
+    "gates_colour_by": "c",
+    "gates_step": 0,
+    "gates_follow": True,
+    "gates_play": False,
 } | {f"cfg_{name}": value for name, value in settings.DEFAULT.to_dict().items()}
 
 
@@ -100,6 +111,7 @@ def adopt_finished_run() -> None:
     if run.result is not None:
         ss["model"] = run.result
         ss["model_history"] = run.snapshot(max_points=5000)
+        ss["model_run"] = run
         ss["model_source"] = "trained on the Train page"
 
 

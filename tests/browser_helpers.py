@@ -26,8 +26,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(extra_env: dict | None = None, log_name: str = "server.log"):
-    """Run `streamlit run app.py` on a free port; yield (url, started_at, log path)."""
+def streamlit_server(extra_env: dict | None = None, log_name: str = "server.log",
+                     app: Path = ROOT / "app.py"):
+    """Run `streamlit run APP` on a free port; yield (url, started_at, log path)."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / log_name
@@ -35,7 +36,7 @@ def streamlit_server(extra_env: dict | None = None, log_name: str = "server.log"
     started = time.perf_counter()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(app),
              "--server.headless", "true", "--server.port", str(port),
              "--server.address", "127.0.0.1"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -218,3 +218,34 @@ def test_bundle_upload_on_predict(trained_app):
     fresh.run()
     assert "not a zip" in errors(fresh)
     assert fresh.dataframe[0].value["symbol"].iloc[0] == "way"  # still loaded
+
+
+def test_gates_page_shows_all_panels_and_the_equation_agrees(trained_app):
+    at = trained_app
+    at.switch_page("app_pages/gates.py").run()
+    assert not at.exception
+    charts = [el for el in at.main if el.type == "plotly_chart"]
+    assert len(charts) >= 3  # heatmaps, one unit's lines, replay heatmaps (+ health)
+    import json
+
+    heatmap = json.loads(charts[0].proto.spec)
+    names = [trace["name"] for trace in heatmap["data"]]
+    assert names == ["i", "f", "g", "o", "c", "h"]
+    assert any("They agree." in plain(s.value) for s in at.success)
+    eq = at.session_state["gates_equation"]
+    assert abs(eq["h_t"] - eq["h_t_trace"]) < 1e-5
+    assert at.select_slider(key="gates_replay_iter").value == at.session_state["run"].iteration
+
+
+def test_gates_page_typed_text_marks_unknown_symbols(trained_app):
+    at = trained_app
+    at.switch_page("app_pages/gates.py").run()
+    at.segmented_control(key="gates_source").set_value("typed").run()
+    at.text_input(key="gates_text").input("the mind <img src=x onerror=alert(1)> adapts").run()
+    assert not at.exception
+    assert any("“img”" in w and "“<”" in w for w in warnings(at)), warnings(at)
+
+
+def test_gates_page_without_a_model():
+    at = open_app("gates")
+    assert any("No model yet" in i for i in infos(at))

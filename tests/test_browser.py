@@ -112,3 +112,44 @@ def test_live_curves_update_and_stop_keeps_the_model(app):
     go(page, "Predict")
     page.get_by_text("stands in the → way").first.wait_for(timeout=30_000)
     page.close()
+
+
+XSS = ('In a sense <img src=x onerror=alert(1)> people are our <script>alert(2)</script> '
+       'proper occupation . Our job is [a link](javascript:alert(3)) to do them good .')
+
+
+def test_gates_page_after_training_and_user_text_stays_inert(app):
+    url, _, browser, _ = app
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url)
+    go(page, "Train")
+    area = page.get_by_role("textbox", name=re.compile("Text to learn"))
+    area.fill(XSS)
+    area.press("Control+Enter")
+    page.get_by_text("'onerror'").first.wait_for(timeout=30_000)  # symbol array shows it
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"Done.*accuracy on all")).wait_for(timeout=90_000)
+    go(page, "Gates")
+    page.get_by_role("heading", name="Gate activations", exact=True).wait_for(timeout=30_000)
+    for title in ["input gate i", "forget gate f", "candidate g", "output gate o",
+                  "cell state c (s_t)", "hidden state h"]:
+        page.get_by_text(title, exact=True).first.wait_for(timeout=30_000)
+    page.get_by_text("They agree.").first.wait_for(timeout=30_000)
+    # the whole training text, coloured by one unit: the markup is shown, not run
+    page.get_by_text(re.compile("The training text")).first.click()
+    page.get_by_text("onerror", exact=True).first.wait_for(timeout=30_000)
+    no_exception(page)
+    page.screenshot(path=str(ARTIFACTS / "gates.png"), full_page=False)
+    # the replay slider: move it to the first snapshot
+    slider = page.get_by_role("slider").last
+    slider.focus()
+    slider.press("Home")
+    page.get_by_text(re.compile(r"at iteration 0 \(snapshot 1 of")).wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "gates-replay.png"), full_page=False)
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert not dialogs, dialogs
+    no_exception(page)
+    page.close()
