@@ -66,7 +66,7 @@ def main() -> None:
         f"Machine: {machine()}. Command: `.venv/bin/python bench/bench_gates.py --repeats "
         f"{args.repeats}`.",
         "",
-        "| input encoding | median ms per trace | fastest ms | first call (traces the graph) "
+        "| input encoding | median ms per trace | fastest ms | first call "
         "| plain eager forward pass, for scale |",
         "|---|---|---|---|---|",
     ] + [f"| {e} | {1000 * m:.1f} | {1000 * lo:.1f} | {f:.2f} s | {1000 * ea:.0f} ms |"
