@@ -15,7 +15,7 @@ st.markdown(
 )
 ui.run_status()
 
-col1, col2 = st.columns(2)
+col1, col2, col3 = st.columns(3)
 with col1:
     st.subheader("1 · Train")
     st.markdown(
@@ -31,6 +31,14 @@ with col2:
         "network gives each possible next symbol, or let it continue the text on its own."
     )
     st.page_link("app_pages/predict.py", label="Go to Predict", icon=":material/psychology:")
+with col3:
+    st.subheader("3 · Look inside")
+    st.markdown(
+        "See every gate of every cell as the network reads a text: input, forget and output "
+        "gates, candidate, cell state and hidden state, symbol by symbol, with the equations "
+        "worked out in numbers, and replayed over training."
+    )
+    st.page_link("app_pages/gates.py", label="Go to Gates", icon=":material/grid_on:")
 
 st.subheader("The LSTM cell, as the paper writes it")
 st.latex(r"""

@@ -249,3 +249,36 @@ def test_gates_page_typed_text_marks_unknown_symbols(trained_app):
 def test_gates_page_without_a_model():
     at = open_app("gates")
     assert any("No model yet" in i for i in infos(at))
+
+
+def test_moving_a_widget_during_training_neither_stops_nor_restarts_it():
+    at = open_app("train")
+    at.number_input(key="cfg_units").set_value(32).run()
+    at.number_input(key="cfg_iterations").set_value(200_000).run()
+    at.button(key="train_button").click().run()
+    run = at.session_state["run"]
+    while run.iteration < 5:
+        run.join(0.05)
+    at.number_input(key="cfg_units").set_value(64).run()  # a rerun mid-training
+    assert at.button(key="train_button").disabled  # no second run while this one trains
+    at.switch_page("app_pages/predict.py").run()
+    at.switch_page("app_pages/train.py").run()
+    assert at.session_state["run"] is run and run.live
+    seen = run.iteration
+    run.join(0.5)
+    assert run.iteration > seen
+    run.stop()
+    run.stop()  # twice is harmless
+    assert run.join(5) and run.status == "stopped"
+    at.run()
+    assert not at.exception
+    assert at.session_state["model"].config.units == 32  # the run's own settings
+
+
+def test_two_sessions_do_not_share_text_or_model(trained_app):
+    other = open_app("train")
+    assert other.text_area(key="train_text").value.startswith("In a sense , people")
+    assert "model" not in other.session_state
+    other.switch_page("app_pages/predict.py").run()
+    assert any("No model yet" in i for i in infos(other))
+    assert "model" in trained_app.session_state

@@ -153,3 +153,32 @@ def test_gates_page_after_training_and_user_text_stays_inert(app):
     assert not dialogs, dialogs
     no_exception(page)
     page.close()
+
+
+def test_two_browser_sessions_keep_their_own_text_and_model(app):
+    url, _, browser, _ = app
+    a, b = browser.new_context(), browser.new_context()
+    try:
+        pa, pb = a.new_page(), b.new_page()
+        pa.goto(url)
+        go(pa, "Train")
+        area = pa.get_by_role("textbox", name=re.compile("Text to learn"))
+        area.fill("alpha beta gamma delta alpha beta gamma epsilon alpha beta gamma delta")
+        area.press("Control+Enter")
+        pa.get_by_role("button", name="Train", exact=True).click()
+        pa.get_by_text(re.compile(r"Done.*accuracy on all")).wait_for(timeout=90_000)
+        pb.goto(url)
+        go(pb, "Train")
+        pb.get_by_text("In a sense , people are our proper occupation").first.wait_for()
+        go(pb, "Predict")
+        pb.get_by_text("No model yet").wait_for(timeout=30_000)
+        go(pa, "Predict")
+        box = pa.get_by_role("textbox", name="Type 3 words")
+        box.fill("alpha beta gamma")
+        box.press("Enter")
+        pa.get_by_text("alpha beta gamma →").first.wait_for(timeout=30_000)
+        no_exception(pa)
+        no_exception(pb)
+    finally:
+        a.close()
+        b.close()
