@@ -172,3 +172,32 @@ def equation(layer: LayerTrace, step: int, unit: int) -> dict:
         "s_t_trace": float(layer.c[step, unit]), "h_t_trace": float(layer.h[step, unit]),
         "h_prev": float(layer.h_prev()[step, unit]),
     }
+
+
+def keras_lstm_stack(model) -> tuple[object, list[tuple]]:
+    """For a Keras model made of [Embedding ->] LSTM layers [-> anything]: the layer that
+    turns ids into vectors (or None) and (kernel, recurrent_kernel, bias) of each LSTM, in
+    order. Keras stores an LSTM's weights in the i, f, c(=g), o block order used here."""
+    import keras
+
+    embedding, weights = None, []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Embedding) and not weights:
+            embedding = layer
+        elif isinstance(layer, keras.layers.LSTM):
+            if layer.go_backwards or layer.activation is not keras.activations.tanh or \
+                    layer.recurrent_activation is not keras.activations.sigmoid:
+                raise ValueError(f"{layer.name}: only forward tanh/sigmoid LSTMs are traced")
+            kernel, recurrent, bias = layer.get_weights()
+            weights.append((kernel, recurrent, bias))
+    if not weights:
+        raise ValueError("the model has no LSTM layer")
+    return embedding, weights
+
+
+def trace_keras(model, ids, symbols: list[str]) -> Trace:
+    """Trace the LSTM layers of a Keras model over one sequence of ids."""
+    embedding, weights = keras_lstm_stack(model)
+    ids = np.asarray(ids, np.int32)[None]
+    x = embedding(ids).numpy()[0] if embedding is not None else ids[0].astype(np.float32)[:, None]
+    return Trace(list(symbols), trace_stack(x, weights))

@@ -160,3 +160,32 @@ def test_bundle_keeps_the_text_for_the_gates_page(trained_default):
     loaded, _ = bundle.from_bytes(bundle.to_bytes(trained))
     assert isinstance(loaded, TrainedThreeSymbol)
     assert loaded.text_symbols == trained.text_symbols
+
+
+@pytest.mark.parametrize("randomise", [False, True])
+def test_keras_stack_trace_matches_each_layers_own_output(randomise):
+    vocab, units = 30, 16
+    inputs = keras.Input((None,), dtype="int32")
+    emb = keras.layers.Embedding(vocab, 8)(inputs)
+    first = keras.layers.LSTM(units, return_sequences=True)(emb)
+    second = keras.layers.LSTM(units, return_sequences=True)(first)
+    out = keras.layers.Dense(vocab, activation="softmax")(second)
+    model = keras.Model(inputs, out)
+    if randomise:  # as if trained: nothing left at its initial value
+        rng = np.random.default_rng(1)
+        model.set_weights([rng.normal(0, 0.4, w.shape).astype(np.float32)
+                           for w in model.get_weights()])
+    else:
+        assert np.all(model.layers[2].get_weights()[2][units:2 * units] == 1.0)
+    probe = keras.Model(inputs, [first, second])
+    ids = np.random.default_rng(2).integers(0, vocab, 25)
+    h1, h2 = (t.numpy()[0] for t in probe(ids[None]))
+    trace = gates.trace_keras(model, ids, [str(i) for i in ids])
+    assert_same(trace.layers[0].h, h1)
+    assert_same(trace.layers[1].h, h2)
+    # and the final cell state, from a layer that returns it
+    state_layer = keras.layers.LSTM(units, return_state=True)
+    state_layer.build((None, None, units))
+    state_layer.set_weights(model.layers[3].get_weights())
+    _, _, c_last = state_layer(h1[None])
+    assert_same(trace.layers[1].c[-1], c_last.numpy()[0])
