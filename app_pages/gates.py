@@ -22,25 +22,27 @@ WHOLE_TEXT_CAP = 200  # symbols of the training text traced at most
 def choose_input(model):
     st.subheader("Input")
     source = st.segmented_control(
-        "Trace", ["window", "typed", "whole"], key="gates_source", required=True,
+        "Trace", ["window", "typed", "whole"], **ui.bind("gates_source"), required=True,
         format_func={"window": "A window of the training text", "typed": "Your own text",
                      "whole": f"The training text (first {WHOLE_TEXT_CAP} symbols)"}.get)
     text_symbols = getattr(model, "text_symbols", None) or []
     if source == "typed":
-        st.text_input("Text to trace", key="gates_text")
-        symbols = to_symbols(ss.gates_text, model.lowercase)
+        st.text_input(f"Text to trace (the first {WHOLE_TEXT_CAP} symbols are used)",
+                      **ui.bind("gates_text"))
+        symbols = to_symbols(ss.gates_text, model.lowercase)[:WHOLE_TEXT_CAP]
     elif source == "whole" or not text_symbols:
         if not text_symbols:
             st.caption("This model came from a file, without its training text: type a text.")
-            st.text_input("Text to trace", key="gates_text")
-            return to_symbols(ss.gates_text, model.lowercase)
+            st.text_input(f"Text to trace (the first {WHOLE_TEXT_CAP} symbols are used)",
+                          **ui.bind("gates_text"))
+            return to_symbols(ss.gates_text, model.lowercase)[:WHOLE_TEXT_CAP]
         symbols = text_symbols[:WHOLE_TEXT_CAP]
     else:
         last = max(0, len(text_symbols) - 3)
         ss.gates_start = min(ss.gates_start, last)  # a shorter text than the last one
         c1, c2 = st.columns([3, 1])
-        c1.slider("Window start (symbol number)", 0, max(1, last), key="gates_start")
-        c2.number_input("Length", min_value=3, max_value=60, key="gates_length")
+        c1.slider("Window start (symbol number)", 0, max(1, last), **ui.bind("gates_start"))
+        c2.number_input("Length", min_value=3, max_value=60, **ui.bind("gates_length"))
         start = min(ss.gates_start, last)
         symbols = text_symbols[start:start + ss.gates_length]
     return symbols
@@ -49,7 +51,7 @@ def choose_input(model):
 def heatmap_section(trace, layer_index, units_choice, c_limit, key):
     layer = trace.layers[layer_index]
     units = (np.arange(layer.units) if units_choice == "all"
-             else most_active(layer, min(int(units_choice), layer.units)))
+             else most_active(layer, min(int(units_choice), layer.units)))  # most active first
     fig = charts.gate_heatmaps(layer, trace.symbols, units, c_limit)
     st.plotly_chart(fig, key=key)
 
@@ -59,8 +61,8 @@ def unit_views(trace, layer_index):
     st.subheader("One unit")
     c1, c2 = st.columns([1, 3])
     unit = c1.number_input(f"Unit (0–{layer.units - 1})", min_value=0,
-                           max_value=layer.units - 1, key="gates_unit")
-    gate = c1.selectbox("Colour the text by", list(GATES), key="gates_colour_by",
+                           max_value=layer.units - 1, **ui.bind("gates_unit"))
+    gate = c1.selectbox("Colour the text by", list(GATES), **ui.bind("gates_colour_by"),
                         format_func=GATE_NAMES.get)
     values = layer.gate(gate)[:, unit]
     low, high = (0.0, 1.0) if gate in "ifo" else (-1.0, 1.0)
@@ -80,7 +82,7 @@ def equation_section(trace, layer_index, unit):
     layer = trace.layers[layer_index]
     st.subheader("The equations, with this cell's numbers")
     labels = charts.step_labels(trace.symbols)
-    step = st.select_slider("Step", options=list(range(trace.steps)), key="gates_step",
+    step = st.select_slider("Step", options=list(range(trace.steps)), **ui.bind("gates_step"),
                             format_func=lambda t: labels[t])
     step = min(step, trace.steps - 1)
     eq = equation(layer, step, unit)
@@ -121,9 +123,9 @@ def replay_section(layer_index, units_choice):
     probe = run.extra.get("probe_symbols", [])
     live_at_render = run.live
     c1, c2, _ = st.columns([1, 1, 3])
-    c1.toggle("Follow the newest", key="gates_follow",
+    c1.toggle("Follow the newest", **ui.bind("gates_follow"),
               help="During a run, show each new snapshot as it arrives.")
-    c2.toggle("Play", key="gates_play", help="Step through the snapshots.")
+    c2.toggle("Play", **ui.bind("gates_play"), help="Step through the snapshots.")
     every = 0.7 if ss.gates_play else (1.0 if live_at_render else None)
 
     @st.fragment(run_every=every)
@@ -181,12 +183,12 @@ else:
                    icon=":material/warning:")
     else:
         c1, c2 = st.columns(2)
-        layer_index = c1.selectbox("Layer", list(range(model.config.layers)), key="gates_layer",
+        layer_index = c1.selectbox("Layer", list(range(model.config.layers)), **ui.bind("gates_layer"),
                                    format_func=lambda k: f"layer {k + 1}")
         layer_index = min(layer_index, model.config.layers - 1)
-        units_choice = c2.selectbox("Units", ["16", "32", "64", "all"], key="gates_units",
+        units_choice = c2.selectbox("Units", ["16", "32", "64", "all"], **ui.bind("gates_units"),
                                     format_func=lambda u: "all units" if u == "all"
-                                    else f"the {u} most active")
+                                    else f"the {u} most active (top first)")
         st.subheader("Gate activations")
         c_limit = max(1e-6, float(np.abs(trace.layers[layer_index].c).max()))
         heatmap_section(trace, layer_index, units_choice, c_limit, key="gate_heatmaps")

@@ -20,6 +20,7 @@ def on_upload_bundle():
     ss.pop("bundle_error", None)
     ss.model = trained
     ss.model_history = None
+    ss.model_run = None  # its training is not in the file (yet): no replay of another run
     ss.model_source = f"loaded from {uploaded.name}"
 
 
@@ -37,18 +38,18 @@ def model_section():
         st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
         return None
     s = model.summary
-    acc = f"{s['accuracy']:.2%} training accuracy" if "accuracy" in s else ""
+    acc = f", {s['accuracy']:.2%} training accuracy" if "accuracy" in s else ""
     st.caption(f"Using the model {ui.md_escape(ss.get('model_source', ''))}: {model.title}, "
                f"{model.config.units} units × {model.config.layers} layers, "
-               f"{len(model.reverse):,} symbols, {acc}.")
+               f"{len(model.reverse):,} symbols{acc}.")
     return model
 
 
 def next_symbol_section(model):
     st.subheader("Next symbol")
-    st.text_input(f"Type {model.context_size} words", key="predict_text",
+    st.text_input(f"Type {model.context_size} words", **ui.bind("predict_text"),
                   help="Normalised as the training text was: 'The Mind adapts' is read as "
-                       "'the mind adapts'.")
+                       "'the mind adapts'. Punctuation marks are symbols too.")
     context = read_context(ss.predict_text, model)
     if context.note:
         st.info(ui.md_escape(context.note), icon=":material/content_cut:")
@@ -72,10 +73,10 @@ def continue_section(model, context):
     st.subheader("Continue the text")
     c1, c2, c3 = st.columns(3)
     c1.number_input("Symbols to generate (1–200)", min_value=1, max_value=200,
-                    key="continue_n")
+                    **ui.bind("continue_n"))
     c2.number_input("Temperature for sampling (0.05–5)", min_value=0.05, max_value=5.0,
-                    step=0.1, key="temperature")
-    c3.number_input("Sampling seed", min_value=0, max_value=2**31 - 1, key="sample_seed")
+                    step=0.1, **ui.bind("temperature"))
+    c3.number_input("Sampling seed", min_value=0, max_value=2**31 - 1, **ui.bind("sample_seed"))
     greedy = continue_text(model, context.ids, ss.continue_n)
     sampled = continue_text(model, context.ids, ss.continue_n, ss.temperature, ss.sample_seed)
     start = join_symbols(context.used)

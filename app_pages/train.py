@@ -21,6 +21,11 @@ def on_sample_change():
     ss.pop("train_error", None)
 
 
+def on_text_change():
+    if ss.train_text != _sample_text():
+        ss.sample = CUSTOM
+
+
 def on_upload():
     uploaded = ss.get("upload")
     if uploaded is None:
@@ -47,7 +52,7 @@ def on_train():
     problems = settings.validate(config)
     until = ss.until_accuracy / 100.0 if ss.until_on else None
     if until is not None and not 0 < until <= 1:
-        problems.append("The target accuracy must be between 0 and 100%.")
+        problems.append("The target accuracy must be above 0% and at most 100%.")
     if problems:
         ss.train_error = "Settings out of range: " + " ".join(problems)
         return
@@ -56,7 +61,11 @@ def on_train():
         total_iterations=config.iterations,
         device=ss.device,
         accuracy_window=config.accuracy_window,
-        label=f"{config.units} units × {config.layers} layers",
+        label=(f"{config.units} units × {config.layers} layers, "
+               f"{settings.ENCODINGS[config.encoding]}, "
+               f"{settings.OPTIMIZERS[config.optimizer]} {config.learning_rate:g}, "
+               f"batch {config.batch_size}, {config.iterations:,} iterations"),
+        owner_alive=ui.session_alive_check(),
     ).start()
     ss.run_corpus_counts = corpus.counts()
 
@@ -72,18 +81,17 @@ def text_section():
     st.subheader("1 · The text")
     options = list(SAMPLES) + [CUSTOM]
     st.selectbox(
-        "Sample", options, key="sample", on_change=on_sample_change,
+        "Sample", options, **ui.bind("sample", on_change=on_sample_change),
         format_func=lambda k: SAMPLES[k].title if k in SAMPLES else "Your own text",
     )
     st.text_area(
         f"Text to learn (at most {MAX_TEXT_BYTES // 1_000_000} MB; paste anything)",
-        key="train_text", height=180,
-        on_change=lambda: ss.update(sample=CUSTOM) if ss.train_text != _sample_text() else None,
+        height=180, **ui.bind("train_text", on_change=on_text_change),
     )
     c1, c2 = st.columns([2, 1])
     c1.file_uploader("…or upload a .txt file (UTF-8, at most 1 MB)", type=["txt"], key="upload",
                      on_change=on_upload)
-    c2.toggle("Lower-case the text", key="lowercase",
+    c2.toggle("Lower-case the text", **ui.bind("lowercase"),
               help="On by default, as in the paper: 'The' and 'the' are the same symbol.")
     if ss.get("upload_error"):
         st.error(ui.md_escape(ss.upload_error))
@@ -144,26 +152,26 @@ def settings_section(live: bool):
         return f"{low:g}–{high:,}" if isinstance(high, int) else f"{low:g}–{high:g}"
 
     c1, c2, c3, c4 = st.columns(4)
-    c1.number_input(f"Hidden units ({lim('units')})", key="cfg_units", step=32)
-    c2.number_input(f"LSTM layers ({lim('layers')})", key="cfg_layers", step=1)
-    c3.selectbox("Input encoding", list(settings.ENCODINGS), key="cfg_encoding",
+    c1.number_input(f"Hidden units ({lim('units')})", **ui.bind("cfg_units"), step=32)
+    c2.number_input(f"LSTM layers ({lim('layers')})", **ui.bind("cfg_layers"), step=1)
+    c3.selectbox("Input encoding", list(settings.ENCODINGS), **ui.bind("cfg_encoding"),
                  format_func=settings.ENCODINGS.get)
-    c4.selectbox("Optimizer", list(settings.OPTIMIZERS), key="cfg_optimizer",
+    c4.selectbox("Optimizer", list(settings.OPTIMIZERS), **ui.bind("cfg_optimizer"),
                  format_func=settings.OPTIMIZERS.get)
-    c1.number_input(f"Learning rate ({lim('learning_rate')})", key="cfg_learning_rate",
+    c1.number_input(f"Learning rate ({lim('learning_rate')})", **ui.bind("cfg_learning_rate"),
                     step=0.001, format="%.5f")
-    c2.number_input(f"Batch size ({lim('batch_size')}; 1 = paper)", key="cfg_batch_size",
+    c2.number_input(f"Batch size ({lim('batch_size')}; 1 = paper)", **ui.bind("cfg_batch_size"),
                     step=1, help="Pairs per step. When the text has fewer pairs than this, "
                     "every step uses all of them.")
-    c3.number_input(f"Iterations ({lim('iterations')})", key="cfg_iterations", step=100)
-    c4.number_input(f"Random seed ({lim('seed')})", key="cfg_seed", step=1)
-    c1.number_input("Average accuracy over (iterations)", key="cfg_accuracy_window", step=100,
+    c3.number_input(f"Iterations ({lim('iterations')})", **ui.bind("cfg_iterations"), step=100)
+    c4.number_input(f"Random seed ({lim('seed')})", **ui.bind("cfg_seed"), step=1)
+    c1.number_input("Average accuracy over (iterations)", **ui.bind("cfg_accuracy_window"), step=100,
                     help="The paper logs 'Average Accuracy' over each 1,000 iterations.")
-    c2.toggle("Compile with XLA", key="cfg_xla",
+    c2.toggle("Compile with XLA", **ui.bind("cfg_xla"),
               help="Fuses each step's small operations: 2–4× faster steps after a ~2 s "
                    "compile. Worth it for long runs.")
-    c3.toggle("Stop at a target accuracy", key="until_on")
-    c4.number_input("Target accuracy (%)", key="until_accuracy", step=0.5,
+    c3.toggle("Stop at a target accuracy", **ui.bind("until_on"))
+    c4.number_input("Target accuracy (%)", **ui.bind("until_accuracy"), step=0.5,
                     disabled=not ss.until_on)
     device_picker(live)
 
@@ -186,7 +194,7 @@ def device_picker(live: bool):
     devices = dict(runtime.list_devices())
     if ss.device not in devices:
         ss.device = "/CPU:0"
-    st.selectbox("Device", list(devices), key="device", format_func=devices.get,
+    st.selectbox("Device", list(devices), **ui.bind("device"), format_func=devices.get,
                  disabled=live,
                  help="CPU and every GPU TensorFlow sees (install tensorflow[and-cuda] for "
                       "NVIDIA GPUs).")
@@ -208,12 +216,17 @@ def progress_panel(snap, window: int):
                                     f"{snap.total_iterations:,}")
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric("Iteration", f"{snap.iteration:,}")
-    m2.metric("Loss", f"{snap.loss[-1]:.4f}" if snap.loss else "–")
+    m2.metric("Loss", f"{snap.loss[-1]:.3g}" if snap.loss else "–")
     average = snap.average_accuracy[-1] if snap.average_accuracy else None
     m3.metric("Accuracy" if window == 1 else f"Avg accuracy ({window:,})",
               f"{average:.2%}" if average is not None else "–")
     m4.metric("ms / iteration", f"{snap.ms_per_iteration:.2f}" if snap.ms_per_iteration else "–")
-    m5.metric("Elapsed", f"{snap.elapsed:.1f} s")
+    left = ""
+    if snap.live and snap.ms_per_iteration and snap.iteration > 1:
+        seconds = (snap.total_iterations - snap.iteration) * snap.ms_per_iteration / 1000
+        left = f"≈ {seconds / 60:.0f} min left" if seconds > 90 else f"≈ {seconds:.0f} s left"
+    m5.metric("Elapsed", f"{snap.elapsed:.1f} s", delta=left or None, delta_color="off",
+              delta_arrow="off")
     if snap.iterations:
         c1, c2 = st.columns(2)
         c1.plotly_chart(charts.accuracy_figure(snap, window), key="accuracy_chart")
@@ -237,6 +250,7 @@ def run_section(run):
         if snap.live:
             st.info(snap.message or f"Training on {runtime.describe(snap.device)}…",
                     icon=":material/hourglass_top:")
+            st.caption(f"This run: {run.label}. Settings changed above apply to the next run.")
         else:
             result_summary(run)
         progress_panel(snap, window)
@@ -271,9 +285,9 @@ def result_summary(run):
         c1, c2 = st.columns([1, 3])
         c1.page_link("app_pages/predict.py", label="Predict with it",
                      icon=":material/psychology:")
-        c2.download_button(
-            "Download the model (.zip)", data=lambda: bundle.to_bytes(
-                trained, history=_history(ss.get("model_history"))),
+        history = _history(run.snapshot(max_points=5000))  # now: the download runs later,
+        c2.download_button(                                # outside this script run
+            "Download the model (.zip)", data=lambda: bundle.to_bytes(trained, history=history),
             file_name="lstm-demo-model.zip", mime="application/zip", key="download_model",
             on_click="ignore",
         )

@@ -79,6 +79,12 @@ def from_bytes(data: bytes) -> tuple[object, dict]:
         raise BundleError("This is not an lstm-demo model bundle (not a zip file).") from exc
     if not {"manifest.json", "weights.npz"} <= names:
         raise BundleError("This zip is not an lstm-demo model bundle (no manifest/weights).")
+    # Sizes as the zip declares them, checked before anything is unpacked: a small file
+    # that unpacks to gigabytes is refused here.
+    unpacked = sum(info.file_size for info in zf.infolist())
+    if unpacked > MAX_BYTES:
+        raise BundleError(f"The bundle unpacks to {unpacked / 2**20:,.0f} MB, over the "
+                          f"{MAX_BYTES // 2**20} MB limit.")
     try:
         manifest = json.loads(zf.read("manifest.json"))
         weight_bytes = zf.read("weights.npz")
@@ -100,6 +106,31 @@ def from_bytes(data: bytes) -> tuple[object, dict]:
     if kind == "lowlevel":
         return _load_lowlevel(manifest, weights), manifest
     raise BundleError(f"Unknown model kind {kind!r} in the bundle.")
+
+
+_SUMMARY_TYPES = {"accuracy": float, "loss": float, "average_accuracy": float,
+                  "train_seconds": float, "iterations": int, "pairs": int, "parameters": int,
+                  "reached_target": bool, "stopped": bool, "device": str}
+
+
+def _clean_summary(summary) -> dict:
+    """Keep only the summary fields the app shows, each of the type it expects: a bundle is
+    data from anywhere, and a page must not trip over ``"accuracy": "lots"``."""
+    if not isinstance(summary, dict):
+        return {}
+    clean = {}
+    for key, kind in _SUMMARY_TYPES.items():
+        value = summary.get(key)
+        if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value == value and abs(value) != float("inf"):  # not NaN or infinite
+                clean[key] = float(value)
+        elif kind is int and isinstance(value, int) and not isinstance(value, bool):
+            clean[key] = value
+        elif isinstance(value, kind):
+            clean[key] = value
+    if not 0.0 <= clean.get("accuracy", 0.0) <= 1.0:
+        del clean["accuracy"]
+    return clean
 
 
 def _load_lowlevel(manifest: dict, weights: dict):
@@ -127,7 +158,7 @@ def _load_lowlevel(manifest: dict, weights: dict):
         model = lowlevel.ThreeSymbolModel(len(reverse), config, weights)
     except ValueError as exc:
         raise BundleError(f"The weights do not fit the settings and dictionary: {exc}") from exc
-    summary = manifest.get("summary") if isinstance(manifest.get("summary"), dict) else {}
+    summary = _clean_summary(manifest.get("summary"))
     text = manifest.get("text_symbols")
     text = [s for s in text if isinstance(s, str)] if isinstance(text, list) else []
     return lowlevel.TrainedThreeSymbol(

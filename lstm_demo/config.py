@@ -67,23 +67,37 @@ PAPER = LowLevelConfig(
 PRESETS = {"default": DEFAULT, "paper": PAPER}
 
 
+LABELS = {"units": "Hidden units", "layers": "LSTM layers", "learning_rate": "Learning rate",
+          "batch_size": "Batch size", "iterations": "Iterations", "seed": "Random seed"}
+
+
+def _number(value) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:g}"
+    return f"{int(value):,}" if abs(value) < 1e15 else f"{value:g}"
+
+
 def validate(config: LowLevelConfig) -> list[str]:
     """Plain-language problems with a config; empty when it can be trained."""
     problems = []
     for name, (low, high) in LIMITS.items():
-        value = getattr(config, name)
+        label, value = LABELS[name], getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            problems.append(f"{name} must be a number, got {value!r}.")
+            problems.append(f"{label} must be a number, got {value!r}.")
         elif not low <= value <= high:
-            problems.append(f"{name} must be between {low:g} and {high:g}, got {value:g}.")
+            problems.append(f"{label} must be between {_number(low)} and {_number(high)}, "
+                            f"got {_number(value)}.")
         elif name != "learning_rate" and int(value) != value:
-            problems.append(f"{name} must be a whole number, got {value!r}.")
+            problems.append(f"{label} must be a whole number, got {value!r}.")
     if config.encoding not in ENCODINGS:
-        problems.append(f"encoding must be one of {', '.join(ENCODINGS)}, got {config.encoding!r}.")
+        problems.append(f"Input encoding must be one of {', '.join(ENCODINGS)}, "
+                        f"got {config.encoding!r}.")
     if config.optimizer not in OPTIMIZERS:
         problems.append(
-            f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {config.optimizer!r}."
+            f"Optimizer must be one of {', '.join(OPTIMIZERS)}, got {config.optimizer!r}."
         )
-    if not isinstance(config.accuracy_window, int) or config.accuracy_window < 1:
-        problems.append("accuracy_window must be a whole number of at least 1.")
+    if (isinstance(config.accuracy_window, bool) or not isinstance(config.accuracy_window, int)
+            or not 1 <= config.accuracy_window <= LIMITS["iterations"][1]):
+        problems.append("Average accuracy over must be a whole number of iterations, "
+                        f"from 1 to {LIMITS['iterations'][1]:,}.")
     return problems

@@ -43,9 +43,12 @@ def decode_text(data: bytes, name: str = "the file") -> str:
         raise TextError(f"{name} is {len(data) / 1e6:.1f} MB; the limit is "
                         f"{MAX_TEXT_BYTES / 1e6:.0f} MB.")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise TextError(f"{name} is not UTF-8 text.") from None
+    if not text.strip():
+        raise TextError(f"{name} is empty.")
+    return text
 
 
 def read_text_file(path: str | Path) -> str:

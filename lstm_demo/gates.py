@@ -131,10 +131,10 @@ def trace_symbols(trained, symbols: list[str]) -> Trace:
 
 def most_active(layer: LayerTrace, n: int, gate: str = "h") -> np.ndarray:
     """Indices of the n units whose ``gate`` varies most over the sequence (then by mean
-    magnitude), in unit order."""
+    magnitude), the most active first."""
     values = layer.gate(gate)
     score = values.std(axis=0) + 1e-3 * np.abs(values).mean(axis=0)
-    return np.sort(np.argsort(-score, kind="stable")[:n])
+    return np.argsort(-score, kind="stable")[:n]
 
 
 def health(trace: Trace, low: float = 0.1, high: float = 0.9) -> dict:

@@ -16,8 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 # A word is a run of letters/digits/underscore, with apostrophes allowed *inside* it
-# ("don't", "o'clock"); everything else that is not whitespace is one symbol per character.
-_SYMBOL = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
+# ("don't", "o'clock"); everything else that is not whitespace is one symbol per character,
+# together with the marks that only modify it: variation selectors (❤️), skin tones,
+# combining marks, keycaps, and zero-width-joined sequences (👩‍💻).
+_MODIFIER = "\ufe00-\ufe0f\u20e3\U0001f3fb-\U0001f3ff\u0300-\u036f"
+_SYMBOL = re.compile(
+    rf"\w+(?:['’]\w+)*|[^\w\s{_MODIFIER}\u200d][{_MODIFIER}]*(?:\u200d[^\w\s][{_MODIFIER}]*)*",
+    re.UNICODE,
+)
 
 MAX_TEXT_BYTES = 1_000_000  # 1 MB: the cap the Train page states and the CLI enforces
 CONTEXT = 3  # three symbols in, the next one out

@@ -71,6 +71,8 @@ class TrainingRun:
         device: str = "/CPU:0",
         accuracy_window: int = 1,
         label: str = "",
+        owner_alive: Callable[[], bool] | None = None,
+        owner_grace: float = 10.0,
     ):
         self.job = job
         self.total_iterations = int(total_iterations)
@@ -78,6 +80,13 @@ class TrainingRun:
         self.device = device
         self.accuracy_window = max(1, int(accuracy_window))
         self.label = label
+        # Who asked for this run (a browser tab): when ``owner_alive()`` has answered False
+        # for ``owner_grace`` seconds, the run stops by itself, so a closed tab does not
+        # keep a shared server's cores busy.
+        self._owner_alive = owner_alive
+        self._owner_grace = owner_grace
+        self._owner_checked = 0.0
+        self._owner_gone_since: float | None = None
         self.status = STARTING
         self.error: str | None = None
         self.error_detail: str | None = None
@@ -124,6 +133,17 @@ class TrainingRun:
 
     # -- reporting (the job's thread) --------------------------------------------------
     def should_stop(self) -> bool:
+        if self._owner_alive is not None and not self._stop.is_set():
+            now = time.monotonic()
+            if now - self._owner_checked >= 1.0:
+                self._owner_checked = now
+                if self._owner_alive():
+                    self._owner_gone_since = None
+                elif self._owner_gone_since is None:
+                    self._owner_gone_since = now
+                elif now - self._owner_gone_since >= self._owner_grace:
+                    self.set_message("Stopped: the browser tab that started it went away.")
+                    self._stop.set()
         return self._stop.is_set()
 
     def set_device(self, device: str) -> None:

@@ -12,9 +12,11 @@ import streamlit as st
 from lstm_demo import config as settings
 from lstm_demo.datasets import DEFAULT_SAMPLE
 
-# Widget values that must survive page switches. Streamlit forgets a widget's value when
-# its page is not drawn; writing each value back into session state on every run (below)
-# makes it an ordinary session value that outlives the widget.
+# Values that must survive page switches and reruns. Each lives in session state under its
+# own name, which no widget owns; its widget uses the key "w_" + name (see ``bind``).
+# Streamlit deletes the state of widgets that are not on the page, and while a fragment
+# reruns on a timer it can do so even for values written back on every run
+# (streamlit/streamlit#10805): so widgets only ever hold a copy.
 DEFAULTS = {
     "sample": DEFAULT_SAMPLE.key,
     "train_text": None,  # filled from the default sample on first use
@@ -75,9 +77,22 @@ def init_session() -> None:
     for key, value in DEFAULTS.items():
         if key not in ss:
             ss[key] = DEFAULT_SAMPLE.read() if key == "train_text" else value
-        else:
-            ss[key] = ss[key]  # keep it when its widget is not on the page
     adopt_finished_run()
+
+
+def bind(name: str, on_change=None) -> dict:
+    """Keyword arguments that tie a widget to the stored value ``name``: the widget starts
+    from the stored value and writes its changes back (then calls ``on_change``)."""
+    st.session_state["w_" + name] = st.session_state[name]
+    return {"key": "w_" + name, "on_change": _store, "args": (name, on_change)}
+
+
+def _store(name: str, then=None) -> None:
+    ss = st.session_state
+    ss[name] = ss["w_" + name]
+    ss.pop("train_error", None)  # an error about the old value no longer applies
+    if then is not None:
+        then()
 
 
 def config_from_session() -> settings.LowLevelConfig:
@@ -90,6 +105,19 @@ def config_from_session() -> settings.LowLevelConfig:
 def apply_preset(name: str) -> None:
     for key, value in settings.PRESETS[name].to_dict().items():
         st.session_state[f"cfg_{key}"] = value
+
+
+def session_alive_check():
+    """A callable telling whether this browser session is still connected (for
+    TrainingRun's ``owner_alive``), or None outside a Streamlit server (AppTest, CLI)."""
+    from streamlit.runtime import Runtime, exists
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not exists():
+        return None
+    runtime, session_id = Runtime.instance(), ctx.session_id
+    return lambda: runtime.is_active_session(session_id)
 
 
 def current_run():
@@ -126,8 +154,9 @@ def run_status() -> None:
     def _status():
         if not run.live:
             st.rerun()
+        then = ("This page uses the previous model until it ends." if current_model()
+                else "Its model appears here when it ends.")
         st.info(f"Training in progress: iteration {run.iteration:,} of "
-                f"{run.total_iterations:,}. This page uses the previous model until it ends.",
-                icon=":material/hourglass_top:")
+                f"{run.total_iterations:,}. {then}", icon=":material/hourglass_top:")
 
     _status()

@@ -26,7 +26,7 @@ def open_app(page=None) -> AppTest:
 
 def set_tiny(at):
     for key, value in TINY.items():
-        at.number_input(key=key).set_value(value)
+        at.number_input(key="w_" + key).set_value(value)
     at.run()
 
 
@@ -70,7 +70,7 @@ def test_every_page_opens_without_an_exception():
         at = open_app(page)
         assert at.title, page
     at = open_app("train")
-    assert at.text_area(key="train_text").value.startswith("In a sense , people")
+    assert at.text_area(key="w_train_text").value.startswith("In a sense , people")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Symbols"] == "102" and metrics["Distinct symbols"] == "65"
     assert metrics["Training pairs (3 → 1)"] == "99"
@@ -93,7 +93,7 @@ def test_train_then_predict_with_that_model(trained_app):
     at = trained_app
     at.switch_page("app_pages/predict.py").run()
     assert not at.exception
-    at.text_input(key="predict_text").input("What Stands IN the").run()
+    at.text_input(key="w_predict_text").input("What Stands IN the").run()
     assert any("using the last 3: stands in the" in i for i in infos(at))
     table = at.dataframe[0].value
     assert len(table) == 5
@@ -111,7 +111,7 @@ def test_train_then_predict_with_that_model(trained_app):
 def test_predict_bad_contexts_make_no_prediction(trained_app, typed, needle):
     at = trained_app
     at.switch_page("app_pages/predict.py").run()
-    at.text_input(key="predict_text").input(typed).run()
+    at.text_input(key="w_predict_text").input(typed).run()
     assert not at.exception
     assert any(needle in w for w in warnings(at)), warnings(at)
     assert not [el for el in at.main if el.type == "plotly_chart"]
@@ -127,7 +127,7 @@ def test_predict_bad_contexts_make_no_prediction(trained_app, typed, needle):
 def test_bad_text_gets_a_message_and_keeps_the_model(trained_app, text, needle):
     at = trained_app
     model = at.session_state["model"]
-    at.text_area(key="train_text").input(text).run()
+    at.text_area(key="w_train_text").input(text).run()
     at.button(key="train_button").click().run()
     assert not at.exception
     assert needle in errors(at)
@@ -136,16 +136,16 @@ def test_bad_text_gets_a_message_and_keeps_the_model(trained_app, text, needle):
 
 
 @pytest.mark.parametrize("key, value, needle", [
-    ("cfg_units", 5000, "units must be between 1 and 1,024"),
-    ("cfg_units", 0, "units must be between"),
-    ("cfg_layers", 4, "layers must be between 1 and 3"),
-    ("cfg_iterations", 0, "iterations must be between"),
-    ("cfg_batch_size", 10_000, "batch_size must be between"),
-    ("cfg_learning_rate", 3.0, "learning_rate must be between"),
+    ("cfg_units", 5000, "Hidden units must be between 1 and 1,024, got 5,000"),
+    ("cfg_units", 0, "Hidden units must be between"),
+    ("cfg_layers", 4, "LSTM layers must be between 1 and 3"),
+    ("cfg_iterations", 0, "Iterations must be between"),
+    ("cfg_batch_size", 10_000, "Batch size must be between"),
+    ("cfg_learning_rate", 3.0, "Learning rate must be between"),
 ])
 def test_settings_out_of_range_get_a_message_before_training(key, value, needle):
     at = open_app("train")
-    at.number_input(key=key).set_value(value).run()
+    at.number_input(key="w_" + key).set_value(value).run()
     at.button(key="train_button").click().run()
     assert not at.exception
     assert needle.replace(",", "") in errors(at).replace(",", "")
@@ -163,8 +163,8 @@ def test_paper_preset_button_sets_the_papers_settings():
 
 def test_stop_keeps_the_partly_trained_model():
     at = open_app("train")
-    at.number_input(key="cfg_units").set_value(32).run()
-    at.number_input(key="cfg_iterations").set_value(200_000).run()
+    at.number_input(key="w_cfg_units").set_value(32).run()
+    at.number_input(key="w_cfg_iterations").set_value(200_000).run()
     at.button(key="train_button").click().run()
     run = at.session_state["run"]
     while run.iteration < 10:
@@ -179,26 +179,26 @@ def test_stop_keeps_the_partly_trained_model():
 
 def test_widgets_survive_a_page_switch():
     at = open_app("train")
-    at.text_area(key="train_text").input("my own words and more words here").run()
-    at.number_input(key="cfg_units").set_value(48).run()
+    at.text_area(key="w_train_text").input("my own words and more words here").run()
+    at.number_input(key="w_cfg_units").set_value(48).run()
     at.switch_page("app_pages/predict.py").run()
     at.switch_page("app_pages/train.py").run()
-    assert at.text_area(key="train_text").value == "my own words and more words here"
-    assert at.number_input(key="cfg_units").value == 48
-    assert at.selectbox(key="sample").value == "custom"
+    assert at.text_area(key="w_train_text").value == "my own words and more words here"
+    assert at.number_input(key="w_cfg_units").value == 48
+    assert at.selectbox(key="w_sample").value == "custom"
 
 
 def test_sample_switch_loads_the_other_text():
     at = open_app("train")
-    at.selectbox(key="sample").set_value("lighthouse").run()
-    assert at.text_area(key="train_text").value.startswith("The keeper climbs")
+    at.selectbox(key="w_sample").set_value("lighthouse").run()
+    assert at.text_area(key="w_train_text").value.startswith("The keeper climbs")
 
 
 def test_upload_of_a_text_file(tmp_path):
     at = open_app("train")
     at.file_uploader(key="upload").set_value(("fable.txt", b"A cat, a bell and a mouse.",
                                               "text/plain")).run()
-    assert at.text_area(key="train_text").value == "A cat, a bell and a mouse."
+    assert at.text_area(key="w_train_text").value == "A cat, a bell and a mouse."
     at.file_uploader(key="upload").set_value(("big.txt", b"x " * MAX_TEXT_BYTES,
                                               "text/plain")).run()
     assert "limit is 1 MB" in errors(at)
@@ -240,8 +240,8 @@ def test_gates_page_shows_all_panels_and_the_equation_agrees(trained_app):
 def test_gates_page_typed_text_marks_unknown_symbols(trained_app):
     at = trained_app
     at.switch_page("app_pages/gates.py").run()
-    at.segmented_control(key="gates_source").set_value("typed").run()
-    at.text_input(key="gates_text").input("the mind <img src=x onerror=alert(1)> adapts").run()
+    at.segmented_control(key="w_gates_source").set_value("typed").run()
+    at.text_input(key="w_gates_text").input("the mind <img src=x onerror=alert(1)> adapts").run()
     assert not at.exception
     assert any("“img”" in w and "“<”" in w for w in warnings(at)), warnings(at)
 
@@ -253,13 +253,13 @@ def test_gates_page_without_a_model():
 
 def test_moving_a_widget_during_training_neither_stops_nor_restarts_it():
     at = open_app("train")
-    at.number_input(key="cfg_units").set_value(32).run()
-    at.number_input(key="cfg_iterations").set_value(200_000).run()
+    at.number_input(key="w_cfg_units").set_value(32).run()
+    at.number_input(key="w_cfg_iterations").set_value(200_000).run()
     at.button(key="train_button").click().run()
     run = at.session_state["run"]
     while run.iteration < 5:
         run.join(0.05)
-    at.number_input(key="cfg_units").set_value(64).run()  # a rerun mid-training
+    at.number_input(key="w_cfg_units").set_value(64).run()  # a rerun mid-training
     assert at.button(key="train_button").disabled  # no second run while this one trains
     at.switch_page("app_pages/predict.py").run()
     at.switch_page("app_pages/train.py").run()
@@ -277,7 +277,7 @@ def test_moving_a_widget_during_training_neither_stops_nor_restarts_it():
 
 def test_two_sessions_do_not_share_text_or_model(trained_app):
     other = open_app("train")
-    assert other.text_area(key="train_text").value.startswith("In a sense , people")
+    assert other.text_area(key="w_train_text").value.startswith("In a sense , people")
     assert "model" not in other.session_state
     other.switch_page("app_pages/predict.py").run()
     assert any("No model yet" in i for i in infos(other))

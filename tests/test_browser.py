@@ -88,6 +88,9 @@ def test_live_curves_update_and_stop_keeps_the_model(app):
     iterations = page.get_by_role("spinbutton", name=re.compile(r"^Iterations"))
     iterations.fill("100000")
     iterations.press("Enter")
+    units = page.get_by_role("spinbutton", name=re.compile(r"^Hidden units"))
+    units.fill("96")
+    units.press("Enter")
     time.sleep(1.0)
     page.get_by_role("button", name="Train", exact=True).click()
     page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=60_000)
@@ -101,7 +104,12 @@ def test_live_curves_update_and_stop_keeps_the_model(app):
     page.screenshot(path=str(ARTIFACTS / "train-live.png"))
     go(page, "Predict")  # leaving the page does not stop or restart the run
     page.get_by_text("Training in progress").wait_for(timeout=30_000)
+    time.sleep(1.5)  # let the status line refresh a few times (streamlit/streamlit#10805)
     go(page, "Train")
+    page.get_by_text(re.compile(r"This run: 96 units")).wait_for(timeout=30_000)
+    # the settings are still the person's, not the defaults
+    assert page.get_by_role("spinbutton", name=re.compile(r"^Iterations")).input_value() == "100000"
+    assert page.get_by_role("spinbutton", name=re.compile(r"^Hidden units")).input_value() == "96"
     page.get_by_role("button", name="Stop", exact=True).click()
     stopped = page.get_by_text(re.compile(r"Stopped at iteration [\d,]+ of 100,000"))
     stopped.wait_for(timeout=5_000)

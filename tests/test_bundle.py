@@ -99,3 +99,24 @@ def test_oversized_file_is_refused_before_reading(monkeypatch, good_bytes):
     monkeypatch.setattr(bundle, "MAX_BYTES", 1000)
     with pytest.raises(BundleError, match="limit"):
         bundle.from_bytes(good_bytes)
+
+
+def test_zip_bomb_is_refused_before_unpacking(good_bytes):
+    parts = _parts(good_bytes)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, value in parts.items():
+            zf.writestr(name, value)
+        zf.writestr("padding.bin", b"\0" * (bundle.MAX_BYTES + 1))  # compresses to ~200 KB
+    data = out.getvalue()
+    assert len(data) < len(good_bytes) + 1_000_000  # the padding packs to ~200 KB
+    with pytest.raises(BundleError, match="unpacks to"):
+        bundle.from_bytes(data)
+
+
+@pytest.mark.parametrize("summary", [{"accuracy": "lots"}, {"accuracy": None}, "nonsense",
+                                     {"accuracy": 7.0, "iterations": "many"},
+                                     {"accuracy": float("nan")}])
+def test_odd_summaries_are_cleaned_not_trusted(good_bytes, summary):
+    loaded, _ = bundle.from_bytes(_with_manifest(good_bytes, summary=summary))
+    assert "accuracy" not in loaded.summary and "iterations" not in loaded.summary

@@ -63,7 +63,7 @@ def test_unknown_word_exits_non_zero_with_one_line(saved):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["train", "--units", "0"], "units must be between"),
+    (["train", "--units", "0"], "Hidden units must be between"),
     (["train", "--until-accuracy", "1.5"], "between 0 and 1"),
     (["train", "--iterations", "ten"], "not a whole number"),
     (["train", "--text", "/no/such/file.txt"], "no such file"),

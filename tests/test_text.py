@@ -87,3 +87,7 @@ def test_text_over_the_cap_is_refused_before_any_work():
 def test_emoji_and_mixed_scripts_are_symbols():
     symbols = to_symbols("Привет мир 🙂 ok")
     assert symbols == ["привет", "мир", "🙂", "ok"]
+
+
+def test_emoji_with_modifiers_stay_one_symbol():
+    assert to_symbols("I ❤️ it 👍🏽 and 👩‍💻!") == ["i", "❤️", "it", "👍🏽", "and", "👩‍💻", "!"]

@@ -115,9 +115,10 @@ def test_settings_are_checked_before_any_tensorflow_work():
     bad = LowLevelConfig(units=0, layers=4, learning_rate=5.0, batch_size=0, iterations=10**9,
                          encoding="words", optimizer="sgd")
     problems = " ".join(validate(bad))
-    for name in ("units", "layers", "learning_rate", "batch_size", "iterations", "encoding",
-                 "optimizer"):
-        assert name in problems
+    for label in ("Hidden units", "LSTM layers", "Learning rate", "Batch size", "Iterations",
+                  "Input encoding", "Optimizer"):
+        assert label in problems
+    assert "Iterations must be between 1 and 200,000, got 1,000,000,000." in problems
     assert validate(LowLevelConfig(units=1024, layers=3, iterations=200_000)) == []
     assert validate(LowLevelConfig(units=1025)) and validate(LowLevelConfig(units=12.5))
 
@@ -134,3 +135,21 @@ def test_paper_preset_trains_with_xla(passage):
     run = _run(corpus, config, timeout=180)
     assert run.status == FINISHED, run.error_detail
     assert run.iteration == 300
+
+
+def test_a_run_whose_browser_tab_is_gone_stops_by_itself(passage):
+    corpus = prepare(passage)
+    config = LowLevelConfig(units=16, iterations=200_000)
+    alive = {"tab": True}
+    run = TrainingRun(lowlevel.training_job(corpus, config), total_iterations=config.iterations,
+                      owner_alive=lambda: alive["tab"], owner_grace=1.0).start()
+    while run.iteration < 20:
+        run.join(0.05)
+    time.sleep(1.5)
+    assert run.live  # the tab is there: it goes on
+    alive["tab"] = False
+    gone = time.perf_counter()
+    assert run.join(10)
+    assert time.perf_counter() - gone < 4.0
+    assert run.status == STOPPED and "went away" in run.snapshot().message
+    assert run.result is not None
