@@ -48,7 +48,7 @@ def loss_figure(snap) -> go.Figure:
             mode="markers", name="all training pairs", marker=dict(color=ACCENT, size=8),
             hovertemplate="iteration %{x}<br>loss on all pairs %{y:.4f}<extra></extra>",
         ))
-    fig.update_yaxes(type="log", rangemode="tozero")
+    fig.update_yaxes(type="log", exponentformat="e")
     return _layout(fig, "Loss (cross-entropy)", "loss (log scale)")
 
 

@@ -98,13 +98,15 @@ def trace_stack(x, weights, h0=None, c0=None) -> list[LayerTrace]:
         c = np.zeros((1, units), np.float32) if c0 is None else np.asarray(c0[k], np.float32).reshape(1, units)
         h_init, c_init = h[0].copy(), c[0].copy()
         x_parts = xs @ kernel  # x_t U for every t at once: the same numbers, one product
-        steps = []
+        field = {name: np.empty((len(xs), 4 * units if name.endswith("_part") else units),
+                                np.float32) for name in Step._fields}
+        outputs = [field[name] for name in Step._fields]
         for t in range(len(xs)):
             step = lstm_step(None, h, c, kernel, recurrent, bias, x_part=x_parts[t:t + 1],
                              ops=NUMPY)
-            steps.append(step)
+            for out, value in zip(outputs, step):
+                out[t] = value[0]
             h, c = step.h, step.c
-        field = {name: np.concatenate([getattr(s, name) for s in steps]) for name in Step._fields}
         layers.append(LayerTrace(
             i=field["i"], f=field["f"], g=field["g"], o=field["o"], c=field["c"], h=field["h"],
             x_part=field["x_part"], h_part=field["h_part"], bias=bias, c0=c_init, h0=h_init))
