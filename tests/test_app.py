@@ -282,3 +282,22 @@ def test_two_sessions_do_not_share_text_or_model(trained_app):
     other.switch_page("app_pages/predict.py").run()
     assert any("No model yet" in i for i in infos(other))
     assert "model" in trained_app.session_state
+
+
+def test_gates_page_stays_quick_with_the_papers_512_units():
+    import time
+
+    at = open_app("train")
+    for key, value in {"cfg_units": 512, "cfg_iterations": 3, "cfg_layers": 2}.items():
+        at.number_input(key="w_" + key).set_value(value)
+    at.run()
+    run = train(at, timeout=180)
+    assert run.status == "finished", run.error_detail
+    at.switch_page("app_pages/gates.py").run()
+    at.segmented_control(key="w_gates_source").set_value("whole").run()
+    at.selectbox(key="w_gates_units").set_value("all")
+    started = time.perf_counter()
+    at.run()
+    seconds = time.perf_counter() - started
+    assert not at.exception
+    assert seconds < 10, f"the Gates page took {seconds:.1f} s"  # ~1-2 s here

@@ -69,6 +69,7 @@ def test_unknown_word_exits_non_zero_with_one_line(saved):
     (["train", "--text", "/no/such/file.txt"], "no such file"),
     (["train", "--preset", "huge"], "invalid choice"),
     (["predict", "--load", "/no/such/dir", "a", "b", "c"], "No model bundle"),
+    (["train", "--device", "/GPU:7"], "not available; TensorFlow sees: /CPU:0"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_arguments_exit_non_zero_with_one_line(args, needle):
