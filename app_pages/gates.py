@@ -169,7 +169,7 @@ else:
                "Every number below is the model's own, computed by the same LSTM step it "
                "trains with.")
     symbols = choose_input(model)
-    if getattr(model, "kind", "") == "lowlevel" and len(symbols) > 3:
+    if getattr(model, "kind", "") in ("lowlevel", "keras") and len(symbols) > 3:
         st.caption("This model learned from windows of 3 symbols, each starting from a zero "
                    "state. Fed a longer sequence, it runs past what it was trained on: watch "
                    "the cell state c drift as it accumulates.")

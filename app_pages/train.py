@@ -1,12 +1,14 @@
 """Train: text -> symbols -> dictionary -> the three-symbol LSTM, trained live."""
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
 from lstm_demo import bundle, charts, runtime, ui
 from lstm_demo import config as settings
 from lstm_demo.datasets import SAMPLES, decode_text
-from lstm_demo.jobs import lowlevel_job
+from lstm_demo.jobs import JOBS, MODEL_KINDS
 from lstm_demo.text import MAX_TEXT_BYTES, TextError, prepare
 from lstm_demo.training import FAILED, STOPPED, TrainingRun
 
@@ -49,6 +51,9 @@ def on_train():
         ss.train_error = str(exc)
         return
     config = ui.config_from_session()
+    kind = ss.model_kind
+    if kind == "keras":  # the Keras twin: a learned embedding, compiled by Keras itself
+        config = dataclasses.replace(config, encoding="embedding", xla=False)
     problems = settings.validate(config)
     until = ss.until_accuracy / 100.0 if ss.until_on else None
     if until is not None and not 0 < until <= 1:
@@ -57,7 +62,7 @@ def on_train():
         ss.train_error = "Settings out of range: " + " ".join(problems)
         return
     ss.run = TrainingRun(
-        lowlevel_job(corpus, config, until),
+        JOBS[kind](corpus, config, until),
         total_iterations=config.iterations,
         device=ss.device,
         accuracy_window=config.accuracy_window,
@@ -66,7 +71,9 @@ def on_train():
                f"{settings.OPTIMIZERS[config.optimizer]} {config.learning_rate:g}, "
                f"batch {config.batch_size}, {config.iterations:,} iterations"),
         owner_alive=ui.session_alive_check(),
+        kind=kind,
     ).start()
+    ss.run.extra["text_key"] = hash((ss.train_text, ss.lowercase))
     ss.run_corpus_counts = corpus.counts()
 
 
@@ -138,6 +145,12 @@ def symbols_section():
 
 def settings_section(live: bool):
     st.subheader("2 · The model")
+    st.segmented_control("Model", list(MODEL_KINDS), required=True, disabled=live,
+                         format_func=MODEL_KINDS.get, **ui.bind("model_kind"))
+    if ss.model_kind == "keras":
+        st.caption("The same task, data and dictionary, built from Keras layers "
+                   "(Embedding → LSTM → Dense softmax) and trained with `model.fit`; it "
+                   "always uses a learned embedding. Train both to compare them below.")
     limits = settings.LIMITS
     b1, b2, _ = st.columns([1, 1, 3])
     b1.button("Fast defaults", on_click=ui.apply_preset, args=("default",), disabled=live,
@@ -300,6 +313,33 @@ def _history(snap):
             "average_accuracy": snap.average_accuracy, "evals": snap.evals}
 
 
+def comparison_section():
+    runs = ss.get("runs_by_kind", {})
+    if len(runs) < 2:
+        return
+    st.subheader("4 · Low-level TensorFlow vs Keras")
+    if len({r.extra.get("text_key") for r in runs.values()}) > 1:
+        st.caption("The latest low-level and Keras runs were trained on different texts; train "
+                   "both on the same text to compare them.")
+        return
+    snaps = {kind: run.snapshot(max_points=2000) for kind, run in runs.items()}
+    names = {"lowlevel": "low-level TensorFlow", "keras": "Keras model.fit"}
+    st.plotly_chart(charts.comparison_figure(snaps, names), key="comparison_chart")
+    rows = []
+    for kind, run in runs.items():
+        s, snap = run.result.summary, snaps[kind]
+        hit = next((t for t, a in zip(snap.seconds, snap.accuracy) if a >= 0.97), None)
+        rows.append({"model": names[kind], "iterations": s["iterations"],
+                     "seconds": round(s["train_seconds"], 2),
+                     "ms / iteration": round(1000 * s["train_seconds"] / max(1, s["iterations"]), 2),
+                     "first batch at 97% (s)": None if hit is None else round(hit, 2),
+                     "final accuracy": f"{s['accuracy']:.2%}", "parameters": s["parameters"]})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="comparison_table")
+    st.caption("The paper's trade-off in numbers: the low-level model spells out every step "
+               "and runs many steps per graph call; Keras is shorter to write and does more "
+               "per step for you (callbacks, metrics, its own LSTM kernel).")
+
+
 # -- the page ------------------------------------------------------------------------------
 st.title("Train the three-symbol LSTM")
 st.caption("Three symbols in, the next symbol out, through stacked LSTM layers written in "
@@ -311,3 +351,4 @@ symbols_section()
 settings_section(live)
 controls(live)
 run_section(run)
+comparison_section()

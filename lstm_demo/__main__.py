@@ -56,9 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser(
         "train", help="train the three-symbol model",
-        description="Train the three-symbol LSTM (low-level TensorFlow) on a text. Without "
-        "--text it uses the paper's passage. Settings not given come from the preset.",
+        description="Train the three-symbol LSTM (low-level TensorFlow, or its Keras twin) "
+        "on a text. Without --text it uses the paper's passage. Settings not given come from "
+        "the preset.",
     )
+    train.add_argument("--model", choices=["lowlevel", "keras"], default="lowlevel",
+                       help="lowlevel: the three-symbol model in low-level TensorFlow "
+                       "(default); keras: the same task in Keras, trained with model.fit")
     train.add_argument("--text", metavar="FILE", help="UTF-8 text file (default: the paper's "
                        "passage); at most 1 MB")
     train.add_argument("--preset", choices=["default", "paper"], default="default",
@@ -127,7 +131,8 @@ def _train(args) -> int:
     corpus = prepare(text, lowercase=not args.keep_case)
     runtime.import_tensorflow()
 
-    from lstm_demo import bundle, lowlevel
+    from lstm_demo import bundle
+    from lstm_demo.jobs import JOBS
     from lstm_demo.runtime import list_devices
     from lstm_demo.training import FAILED, TrainingRun
 
@@ -136,8 +141,10 @@ def _train(args) -> int:
         raise CliError(f"device {args.device!r} is not available; TensorFlow sees: "
                        + ", ".join(known))
 
+    if args.model == "keras":  # the Keras twin always learns an embedding
+        config = dataclasses.replace(config, encoding="embedding", xla=False)
     run = TrainingRun(
-        lowlevel.training_job(corpus, config, args.until_accuracy),
+        JOBS[args.model](corpus, config, args.until_accuracy),
         total_iterations=config.iterations, device=args.device,
         accuracy_window=config.accuracy_window,
     ).start()

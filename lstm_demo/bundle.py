@@ -1,15 +1,18 @@
 """One-file bundles of a trained model: save before a demo, load in the app or the CLI.
 
 A bundle is a zip holding ``manifest.json`` (format, version, model kind, settings,
-dictionary, summary, training history) and ``weights.npz`` (plain float arrays). Nothing in
-it is pickled, and loading checks every part before anything is built, so a damaged or
-foreign file is refused with a message and changes nothing.
+dictionary, summary, training history) and the weights: ``weights.npz`` (plain float
+arrays) for the low-level model, ``model.keras`` (loaded with ``safe_mode=True``, so no
+Lambda or other code runs) for a Keras model. Nothing in it is pickled, and loading checks
+every part before anything is built, so a damaged or foreign file is refused with a
+message and changes nothing.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -38,13 +41,23 @@ def to_bytes(trained, history: dict | None = None) -> bytes:
         "history": history or {},
         "text_symbols": list(getattr(trained, "text_symbols", []))[:MAX_TEXT_SYMBOLS],
     }
-    weights = io.BytesIO()
-    np.savez(weights, **trained.model.weights())
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest))
-        zf.writestr("weights.npz", weights.getvalue())
+        if trained.kind == "keras":
+            zf.writestr("model.keras", _keras_bytes(trained.model))
+        else:
+            weights = io.BytesIO()
+            np.savez(weights, **trained.model.weights())
+            zf.writestr("weights.npz", weights.getvalue())
     return out.getvalue()
+
+
+def _keras_bytes(model) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
 
 
 def save(trained, path: str | Path, history: dict | None = None) -> Path:
@@ -77,7 +90,7 @@ def from_bytes(data: bytes) -> tuple[object, dict]:
         names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise BundleError("This is not an lstm-demo model bundle (not a zip file).") from exc
-    if not {"manifest.json", "weights.npz"} <= names:
+    if "manifest.json" not in names or not names & {"weights.npz", "model.keras"}:
         raise BundleError("This zip is not an lstm-demo model bundle (no manifest/weights).")
     # Sizes as the zip declares them, checked before anything is unpacked: a small file
     # that unpacks to gigabytes is refused here.
@@ -87,7 +100,8 @@ def from_bytes(data: bytes) -> tuple[object, dict]:
                           f"{MAX_BYTES // 2**20} MB limit.")
     try:
         manifest = json.loads(zf.read("manifest.json"))
-        weight_bytes = zf.read("weights.npz")
+        weight_name = "model.keras" if "model.keras" in names else "weights.npz"
+        weight_bytes = zf.read(weight_name)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise BundleError(f"The bundle is damaged: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -97,15 +111,17 @@ def from_bytes(data: bytes) -> tuple[object, dict]:
             f"Bundle format version {manifest.get('version')!r} is not supported "
             f"(this app reads version {VERSION})."
         )
+    kind = manifest.get("kind")
+    if kind == "keras" and weight_name == "model.keras":
+        return _load_keras(manifest, weight_bytes), manifest
+    if kind != "lowlevel" or weight_name != "weights.npz":
+        raise BundleError(f"Unknown model kind {kind!r} in the bundle.")
     try:
         with np.load(io.BytesIO(weight_bytes), allow_pickle=False) as npz:
             weights = {name: npz[name] for name in npz.files}
     except Exception as exc:  # numpy raises several types for a bad archive
         raise BundleError(f"The bundle's weights cannot be read: {exc}") from exc
-    kind = manifest.get("kind")
-    if kind == "lowlevel":
-        return _load_lowlevel(manifest, weights), manifest
-    raise BundleError(f"Unknown model kind {kind!r} in the bundle.")
+    return _load_lowlevel(manifest, weights), manifest
 
 
 _SUMMARY_TYPES = {"accuracy": float, "loss": float, "average_accuracy": float,
@@ -133,9 +149,9 @@ def _clean_summary(summary) -> dict:
     return clean
 
 
-def _load_lowlevel(manifest: dict, weights: dict):
+def _common(manifest: dict):
+    """The dictionary, settings, summary and text every kind of bundle has, checked."""
     from lstm_demo import config as settings
-    from lstm_demo import lowlevel
 
     reverse = manifest.get("reverse")
     if (not isinstance(reverse, list) or len(reverse) < 2
@@ -151,6 +167,40 @@ def _load_lowlevel(manifest: dict, weights: dict):
     problems = settings.validate(config)
     if problems:
         raise BundleError("The bundle's settings are out of range: " + " ".join(problems))
+    text = manifest.get("text_symbols")
+    text = [s for s in text if isinstance(s, str)] if isinstance(text, list) else []
+    return (reverse, config, bool(manifest.get("lowercase", True)),
+            _clean_summary(manifest.get("summary")), text)
+
+
+def _load_keras(manifest: dict, data: bytes):
+    import keras
+
+    from lstm_demo.keras_models import TrainedKerasThreeSymbol
+
+    reverse, config, lowercase, summary, text = _common(manifest)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        try:
+            model = keras.saving.load_model(path, safe_mode=True, compile=False)
+        except Exception as exc:  # Keras raises many types; none may reach the page
+            raise BundleError(f"The Keras model in the bundle cannot be loaded safely: "
+                              f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+    allowed = (keras.layers.InputLayer, keras.layers.Embedding, keras.layers.LSTM,
+               keras.layers.Dense)
+    if not all(isinstance(layer, allowed) for layer in model.layers):
+        raise BundleError("The Keras model in the bundle has layers this app does not build.")
+    if tuple(model.input_shape) != (None, 3) or model.output_shape[-1] != len(reverse):
+        raise BundleError("The Keras model does not fit the bundle's dictionary "
+                          f"(input {model.input_shape}, output {model.output_shape}).")
+    return TrainedKerasThreeSymbol(model, reverse, lowercase, config, summary, text)
+
+
+def _load_lowlevel(manifest: dict, weights: dict):
+    from lstm_demo import lowlevel
+
+    reverse, config, lowercase, summary, text = _common(manifest)
     for name, value in weights.items():
         if value.dtype.kind != "f":
             raise BundleError(f"Weight {name} is not a float array.")
@@ -158,9 +208,4 @@ def _load_lowlevel(manifest: dict, weights: dict):
         model = lowlevel.ThreeSymbolModel(len(reverse), config, weights)
     except ValueError as exc:
         raise BundleError(f"The weights do not fit the settings and dictionary: {exc}") from exc
-    summary = _clean_summary(manifest.get("summary"))
-    text = manifest.get("text_symbols")
-    text = [s for s in text if isinstance(s, str)] if isinstance(text, list) else []
-    return lowlevel.TrainedThreeSymbol(
-        model, reverse, bool(manifest.get("lowercase", True)), config, summary, text
-    )
+    return lowlevel.TrainedThreeSymbol(model, reverse, lowercase, config, summary, text)

@@ -202,3 +202,29 @@ def health_figure(points: list[dict]) -> go.Figure:
     fig.update_xaxes(title="iteration")
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10))
     return fig
+
+
+def comparison_figure(snaps: dict[str, object], names: dict[str, str]) -> go.Figure:
+    """Accuracy and loss of several runs against iterations and against seconds."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=2, shared_yaxes=False,
+                        subplot_titles=["accuracy / iteration", "accuracy / second",
+                                        "loss / iteration", "loss / second"])
+    colors = [BLUE, ACCENT, "#2ca02c", "#9467bd"]
+    for k, (kind, snap) in enumerate(snaps.items()):
+        color, name = colors[k % len(colors)], names.get(kind, kind)
+        for row, values, label in [(1, snap.accuracy, "accuracy"), (2, snap.loss, "loss")]:
+            for col, x, unit in [(1, snap.iterations, "iteration"), (2, snap.seconds, "s")]:
+                fig.add_trace(go.Scatter(
+                    x=x, y=values, mode="lines", name=name, legendgroup=kind,
+                    showlegend=row == 1 and col == 1, line=dict(color=color),
+                    hovertemplate=f"{escape(name)}<br>{unit} %{{x:.3g}}<br>{label} %{{y:.4g}}"
+                                  "<extra></extra>"), row=row, col=col)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1)
+    fig.update_yaxes(type="log", exponentformat="e", row=2)
+    fig.update_xaxes(title="iteration", col=1, row=2)
+    fig.update_xaxes(title="seconds since Train", col=2, row=2)
+    fig.update_layout(height=560, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", y=1.08))
+    return fig

@@ -127,6 +127,8 @@ def trace_symbols(trained, symbols: list[str]) -> Trace:
     known, ids, unknown = lookup(symbols, trained.dictionary)
     if not ids:
         return Trace([], [], unknown)
+    if getattr(trained, "kind", "") == "keras":
+        return Trace(known, trace_keras(trained.model, ids, known).layers, unknown)
     x = trained.model.encode(tf.constant([ids], tf.int32))[0]
     return Trace(known, trace_stack(x, trained.model.lstm_weights()), unknown)
 

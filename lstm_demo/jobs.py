@@ -18,3 +18,23 @@ def lowlevel_job(corpus: Corpus, config: LowLevelConfig, until_accuracy: float |
         return lowlevel.training_job(corpus, config, until_accuracy)(run)
 
     return job
+
+
+def keras_job(corpus: Corpus, config: LowLevelConfig, until_accuracy: float | None = None):
+    """The three-symbol task in Keras (``model.fit``), through the same run machinery."""
+
+    def job(run):
+        run.set_message("Loading TensorFlow and Keras…")
+        from lstm_demo import keras_models
+        from lstm_demo.lowlevel import PROBE_SYMBOLS
+
+        run.set_extra(probe_symbols=corpus.symbols[:PROBE_SYMBOLS])
+        return keras_models.fit_three_symbol(corpus, config, run, until_accuracy,
+                                             probe=corpus.ids[:PROBE_SYMBOLS])
+
+    return job
+
+
+JOBS = {"lowlevel": lowlevel_job, "keras": keras_job}
+MODEL_KINDS = {"lowlevel": "Three-symbol model, low-level TensorFlow (the paper's III.A)",
+               "keras": "Three-symbol model, Keras model.fit (same task and data)"}

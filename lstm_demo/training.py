@@ -36,6 +36,7 @@ class Snapshot:
     loss: list[float]
     accuracy: list[float]
     average_accuracy: list[float]
+    seconds: list[float]
     evals: list[dict]
     device: str
     error: str | None
@@ -73,6 +74,7 @@ class TrainingRun:
         label: str = "",
         owner_alive: Callable[[], bool] | None = None,
         owner_grace: float = 10.0,
+        kind: str = "",
     ):
         self.job = job
         self.total_iterations = int(total_iterations)
@@ -80,6 +82,7 @@ class TrainingRun:
         self.device = device
         self.accuracy_window = max(1, int(accuracy_window))
         self.label = label
+        self.kind = kind  # which model (for comparisons); the run itself does not care
         # Who asked for this run (a browser tab): when ``owner_alive()`` has answered False
         # for ``owner_grace`` seconds, the run stops by itself, so a closed tab does not
         # keep a shared server's cores busy.
@@ -98,6 +101,7 @@ class TrainingRun:
         self._iterations: list[int] = []
         self._loss: list[float] = []
         self._accuracy: list[float] = []
+        self._seconds: list[float] = []  # since the start of the run, at each iteration
         self._average: list[float] = []
         self._window: deque[float] = deque(maxlen=self.accuracy_window)
         self._window_sum = 0.0
@@ -161,9 +165,11 @@ class TrainingRun:
     def record_steps(self, losses, accuracies, seconds: float) -> None:
         """Record one chunk of consecutive training steps that took ``seconds``."""
         losses, accuracies = [float(v) for v in losses], [float(v) for v in accuracies]
+        end = self.elapsed
         with self._lock:
             self.status = RUNNING
-            for loss, acc in zip(losses, accuracies):
+            for k, (loss, acc) in enumerate(zip(losses, accuracies)):
+                self._seconds.append(end - seconds * (len(losses) - 1 - k) / len(losses))
                 self._iteration += 1
                 if len(self._window) == self._window.maxlen:
                     self._window_sum -= self._window[0]
@@ -240,6 +246,7 @@ class TrainingRun:
                 loss=_thin(self._loss, max_points),
                 accuracy=_thin(self._accuracy, max_points),
                 average_accuracy=_thin(self._average, max_points),
+                seconds=_thin(self._seconds, max_points),
                 evals=[dict(e) for e in self._evals],
                 device=self.device,
                 error=self.error,

@@ -28,6 +28,7 @@ DEFAULTS = {
     "continue_n": 32,
     "temperature": 0.8,
     "sample_seed": 0,
+    "model_kind": "lowlevel",
     "gates_source": "window",
     "gates_text": "The mind adapts and converts to its own purposes the obstacle",
     "gates_start": 71,  # "the mind adapts and converts ..." in the paper's passage
@@ -141,6 +142,7 @@ def adopt_finished_run() -> None:
         ss["model_history"] = run.snapshot(max_points=5000)
         ss["model_run"] = run
         ss["model_source"] = "trained on the Train page"
+        ss.setdefault("runs_by_kind", {})[run.kind] = run  # the latest of each, to compare
 
 
 def run_status() -> None:

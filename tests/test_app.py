@@ -301,3 +301,22 @@ def test_gates_page_stays_quick_with_the_papers_512_units():
     seconds = time.perf_counter() - started
     assert not at.exception
     assert seconds < 10, f"the Gates page took {seconds:.1f} s"  # ~1-2 s here
+
+
+def test_keras_twin_trains_and_the_comparison_appears():
+    at = open_app("train")
+    at.number_input(key="w_cfg_units").set_value(32).run()
+    train(at)
+    at.segmented_control(key="w_model_kind").set_value("keras").run()
+    run = train(at)
+    assert run.status == "finished" and run.kind == "keras", run.error_detail
+    assert at.session_state["model"].kind == "keras"
+    titles = [el for el in at.main if el.type == "plotly_chart"]
+    assert len(titles) == 3  # accuracy, loss, comparison
+    table = at.dataframe[-1].value
+    assert list(table["model"]) == ["low-level TensorFlow", "Keras model.fit"]
+    at.switch_page("app_pages/predict.py").run()
+    assert at.dataframe[0].value["symbol"].iloc[0] == "way"
+    at.switch_page("app_pages/gates.py").run()
+    assert not at.exception
+    assert any("They agree." in plain(s.value) for s in at.success)

@@ -91,3 +91,13 @@ def test_bad_text_file(tmp_path):
 def test_help(command):
     result = cli(*command, "--help")
     assert result.returncode == 0 and "usage" in result.stdout
+
+
+def test_train_the_keras_twin(tmp_path):
+    result = cli("train", "--model", "keras", "--units", "64", "--until-accuracy", "0.97",
+                 "--save", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    last = json.loads(result.stdout.splitlines()[-1])
+    assert last["accuracy"] >= 0.97 and last["reached_target"]
+    result = cli("predict", "--load", str(tmp_path), "--json", "stands", "in", "the")
+    assert json.loads(result.stdout)["top"][0]["symbol"] == "way"
