@@ -190,3 +190,26 @@ def test_two_browser_sessions_keep_their_own_text_and_model(app):
     finally:
         a.close()
         b.close()
+
+
+def test_keras_twin_in_the_browser_and_the_comparison(app):
+    url, _, browser, _ = app
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(url)
+    go(page, "Train")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"Done.*accuracy on all 99")).wait_for(timeout=90_000)
+    page.get_by_text(re.compile("Keras model.fit")).first.click()  # the Model switch
+    page.get_by_text("The same task, data and dictionary").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"This run: .*")).first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Done.*accuracy on all 99")).wait_for(timeout=120_000)
+    page.get_by_role("heading", name="4 · Low-level TensorFlow vs Keras").wait_for(
+        timeout=30_000)
+    no_exception(page)
+    page.screenshot(path=str(ARTIFACTS / "keras-comparison.png"))
+    go(page, "Predict")
+    page.get_by_text("Three-symbol model (Keras)", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_text("stands in the → way").first.wait_for(timeout=30_000)
+    no_exception(page)
+    page.close()
