@@ -8,6 +8,7 @@ same task, data and dictionary as the low-level model, trained with ``model.fit`
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -123,3 +124,166 @@ def fit_three_symbol(corpus, config: LowLevelConfig, run, until_accuracy: float 
     }
     return TrainedKerasThreeSymbol(model, corpus.reverse, corpus.lowercase, config, summary,
                                    corpus.symbols)
+
+
+# -- the stacked LSTM language model (the paper's Fig. 2) ----------------------------------
+UNK = "<unk>"
+
+
+@dataclass
+class LanguageModelConfig:
+    hidden: int = 128
+    layers: int = 2
+    num_steps: int = 20
+    dropout: float = 0.2
+    batch_size: int = 32
+    epochs: int = 5
+    learning_rate: float = 0.005
+    vocab_cap: int = 10_000  # the most frequent symbols; the rest become <unk>
+    holdout: float = 0.1  # the tail of the text kept for held-out accuracy and perplexity
+    seed: int = 0
+
+
+PAPER_LM = LanguageModelConfig(hidden=500, layers=2)
+
+
+def capped_vocabulary(symbols: list[str], cap: int) -> tuple[list[str], float]:
+    """Frequency-ranked vocabulary of at most ``cap`` symbols, with <unk> standing for the
+    rest (and kept if the text has its own, as Penn Treebank does); returns (reverse, share
+    of the text that is out of vocabulary)."""
+    from lstm_demo.text import build_dictionary
+
+    _, ranked = build_dictionary(symbols)
+    if len(ranked) <= cap:
+        return ranked, 0.0
+    kept = [s for s in ranked if s != UNK][:cap - 1] + [UNK]
+    known = set(kept) - {UNK}
+    oov = sum(1 for s in symbols if s not in known) / len(symbols)
+    return kept, oov
+
+
+class WindowBatches(keras.utils.PyDataset):
+    """Batches of (windows of ``num_steps`` ids, the same windows shifted by one), a fresh
+    array for every batch: Keras may hold on to a batch while the next is made, so a
+    generator that refills one buffer would corrupt training."""
+
+    def __init__(self, ids: np.ndarray, num_steps: int, batch_size: int, shuffle: bool = True,
+                 seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.ids = np.asarray(ids, np.int32)
+        self.num_steps, self.batch_size, self.shuffle = num_steps, batch_size, shuffle
+        self.starts = np.arange((len(self.ids) - 1) // num_steps) * num_steps
+        if len(self.starts) == 0:
+            raise ValueError(f"the text needs more than {num_steps} symbols for one window")
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(self.starts)) if shuffle else np.arange(len(self.starts))
+
+    def __len__(self) -> int:
+        return -(-len(self.starts) // self.batch_size)
+
+    def __getitem__(self, index: int):
+        picked = self.starts[self.order[index * self.batch_size:(index + 1) * self.batch_size]]
+        offsets = picked[:, None] + np.arange(self.num_steps)[None, :]
+        return self.ids[offsets], self.ids[offsets + 1]  # fancy indexing: new arrays
+
+    def on_epoch_end(self) -> None:
+        if self.shuffle:
+            self.order = self.rng.permutation(len(self.starts))
+
+
+def build_language_model(vocab_size: int, config: LanguageModelConfig) -> keras.Model:
+    """Embedding(hidden) -> LSTM(hidden, return_sequences) x layers -> Dropout ->
+    TimeDistributed(Dense(vocab, softmax)), with integer targets (never one-hot)."""
+    keras.utils.set_random_seed(config.seed)
+    model = keras.Sequential(
+        [keras.Input((None,), dtype="int32"),
+         keras.layers.Embedding(vocab_size, config.hidden, name="embedding")]
+        + [keras.layers.LSTM(config.hidden, return_sequences=True, name=f"lstm{k}")
+           for k in range(config.layers)]
+        + [keras.layers.Dropout(config.dropout, name="dropout"),
+           keras.layers.TimeDistributed(keras.layers.Dense(vocab_size, activation="softmax"),
+                                        name="softmax")],
+        name="stacked_lstm_language_model",
+    )
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def perplexity(model: keras.Model, batches: WindowBatches) -> tuple[float, float]:
+    """(perplexity, accuracy) over every target position of every window."""
+    total, hits, count = 0.0, 0, 0
+    for k in range(len(batches)):
+        x, y = batches[k]
+        probs = np.asarray(model(x, training=False), np.float64)
+        picked = np.take_along_axis(probs, y[..., None], axis=-1)[..., 0]
+        total += float(-np.log(np.maximum(picked, 1e-12)).sum())
+        hits += int((probs.argmax(-1) == y).sum())
+        count += y.size
+    return float(np.exp(total / count)), hits / count
+
+
+class TrainedLanguageModel:
+    """A trained stacked LSTM language model: predicts the next symbol from the last three
+    symbols typed, or from a longer context."""
+
+    kind = "keras-lm"
+    title = "Stacked LSTM language model (Keras, TimeDistributed softmax)"
+
+    def __init__(self, model, reverse, lowercase, config: LanguageModelConfig, summary,
+                 text_symbols=None):
+        self.model, self.config, self.summary = model, config, summary
+        self.reverse = list(reverse)
+        self.dictionary = {s: i for i, s in enumerate(self.reverse)}
+        self.lowercase = lowercase
+        self.text_symbols = list(text_symbols or [])
+
+    context_size = CONTEXT
+
+    def next_probabilities(self, context_ids: np.ndarray) -> np.ndarray:
+        """(batch, T) ids -> (batch, vocab): the distribution after the last position."""
+        return np.asarray(self.model(np.asarray(context_ids, np.int32), training=False))[:, -1]
+
+
+def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
+                       lowercase: bool = True) -> TrainedLanguageModel:
+    """Train on all but the last ``holdout`` of the text; report each batch to ``run`` and,
+    after each epoch, accuracy and perplexity on the training and held-out windows."""
+    reverse, oov = capped_vocabulary(symbols, config.vocab_cap)
+    index = {s: i for i, s in enumerate(reverse)}
+    unk = index.get(UNK, -1)
+    ids = np.array([index.get(s, unk) for s in symbols], np.int32)
+    split = int(len(ids) * (1 - config.holdout))
+    train = WindowBatches(ids[:split], config.num_steps, config.batch_size, seed=config.seed)
+    held = WindowBatches(ids[split:], config.num_steps, config.batch_size, shuffle=False)
+    model = build_language_model(len(reverse), config)
+    run.set_extra(vocabulary=len(reverse), oov_rate=oov, train_windows=len(train.starts),
+                  heldout_windows=len(held.starts))
+    state = {"t": time.perf_counter(), "done": 0}
+    started = time.perf_counter()
+
+    class Report(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.model.reset_metrics()
+
+        def on_train_batch_end(self, batch, logs=None):
+            now = time.perf_counter()
+            run.record_steps([logs["loss"]], [logs["accuracy"]], now - state["t"])
+            state["t"], state["done"] = now, state["done"] + 1
+            if run.should_stop():
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            ppl, acc = perplexity(self.model, held)
+            run.record_eval(float(np.log(ppl)), acc, perplexity=ppl, split="held-out")
+
+    model.fit(train, epochs=config.epochs, verbose=0, callbacks=[Report()])
+    train_seconds = time.perf_counter() - started
+    train_ppl, train_acc = perplexity(model, WindowBatches(ids[:split], config.num_steps,
+                                                           config.batch_size, shuffle=False))
+    held_ppl, held_acc = perplexity(model, held)
+    summary = {"accuracy": train_acc, "perplexity": held_ppl, "train_perplexity": train_ppl,
+               "heldout_accuracy": held_acc, "iterations": state["done"],
+               "train_seconds": train_seconds, "oov_rate": oov,
+               "parameters": int(model.count_params()), "device": run.device}
+    return TrainedLanguageModel(model, reverse, lowercase, config, summary, symbols)

@@ -21,6 +21,7 @@ import numpy as np
 # combining marks, keycaps, and zero-width-joined sequences (👩‍💻).
 _MODIFIER = "\ufe00-\ufe0f\u20e3\U0001f3fb-\U0001f3ff\u0300-\u036f"
 _SYMBOL = re.compile(
+    r"<unk>|<eos>|"  # Penn Treebank's markers stay whole
     rf"\w+(?:['’]\w+)*|[^\w\s{_MODIFIER}\u200d][{_MODIFIER}]*(?:\u200d[^\w\s][{_MODIFIER}]*)*",
     re.UNICODE,
 )

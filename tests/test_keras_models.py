@@ -93,3 +93,55 @@ def test_a_bundle_carrying_code_is_refused(keras_run, tmp_path):
     with pytest.raises(bundle.BundleError, match="cannot be loaded safely|layers this app"):
         bundle.from_bytes(out.getvalue())
     assert json.loads(good.read("manifest.json"))["kind"] == "keras"
+
+
+def test_language_model_batches_are_windows_and_their_shift():
+    from lstm_demo.keras_models import WindowBatches
+
+    ids = np.arange(101, dtype=np.int32)
+    batches = WindowBatches(ids, num_steps=10, batch_size=4, seed=1)
+    assert len(batches.starts) == 10 and len(batches) == 3
+    x, y = batches[0]
+    assert x.shape == (4, 10) and y.shape == (4, 10)
+    np.testing.assert_array_equal(y, x + 1)  # the targets are the inputs advanced one step
+    assert all(row[0] % 10 == 0 for row in x)
+    x2, _ = batches[1]
+    assert not np.shares_memory(x, x2)  # every batch a fresh array
+    x[:] = -1
+    assert batches[0][0].min() >= 0  # writing into a batch cannot corrupt the next one
+    seen = np.concatenate([batches[k][0][:, 0] for k in range(len(batches))])
+    assert sorted(seen) == list(range(0, 100, 10))  # each window once per epoch
+
+
+def test_vocabulary_cap_and_unk():
+    from lstm_demo.keras_models import UNK, capped_vocabulary
+
+    symbols = "a a a b b c d e".split()
+    reverse, oov = capped_vocabulary(symbols, 3)
+    assert reverse == ["a", "b", UNK] and oov == pytest.approx(3 / 8)
+    assert capped_vocabulary(symbols, 10) == (["a", "b", "c", "d", "e"], 0.0)
+
+
+def test_language_model_is_the_papers_fig_2_and_learns(passage):
+    import keras
+
+    from lstm_demo.keras_models import LanguageModelConfig, build_language_model, fit_language_model
+
+    model = build_language_model(65, LanguageModelConfig(hidden=500, layers=2))
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Embedding", "LSTM", "LSTM", "Dropout", "TimeDistributed"]
+    assert isinstance(model.layers[-1].layer, keras.layers.Dense)
+    assert model.loss == "sparse_categorical_crossentropy"
+    symbols = prepare(passage).symbols * 4
+    config = LanguageModelConfig(hidden=32, num_steps=8, batch_size=8, epochs=6,
+                                 learning_rate=0.01)
+    run = TrainingRun(lambda r: fit_language_model(symbols, config, r),
+                      total_iterations=10_000).start()
+    assert run.join(180) and run.status == FINISHED, run.error_detail
+    trained = run.result
+    evals = run.snapshot().evals
+    assert len(evals) == config.epochs and evals[-1]["perplexity"] < evals[0]["perplexity"]
+    assert trained.summary["perplexity"] < 65  # better than guessing among 65 symbols
+    probs = trained.next_probabilities(np.array([[trained.dictionary[s] for s in
+                                                  ["what", "stands", "in", "the"]]]))
+    assert probs.shape == (1, len(trained.reverse)) and abs(probs.sum() - 1) < 1e-4
