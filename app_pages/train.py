@@ -322,6 +322,10 @@ def comparison_section():
         st.caption("The latest low-level and Keras runs were trained on different texts; train "
                    "both on the same text to compare them.")
         return
+    live = ui.current_run()
+    if live is not None and live.live:
+        st.caption("Comparing the latest finished runs; it updates when the current run ends.")
+    runs = dict(sorted(runs.items(), key=lambda kv: list(MODEL_KINDS).index(kv[0])))
     snaps = {kind: run.snapshot(max_points=2000) for kind, run in runs.items()}
     names = {"lowlevel": "low-level TensorFlow", "keras": "Keras model.fit"}
     st.plotly_chart(charts.comparison_figure(snaps, names), key="comparison_chart")
@@ -329,7 +333,7 @@ def comparison_section():
     for kind, run in runs.items():
         s, snap = run.result.summary, snaps[kind]
         hit = next((t for t, a in zip(snap.seconds, snap.accuracy) if a >= 0.97), None)
-        rows.append({"model": names[kind], "iterations": s["iterations"],
+        rows.append({"model": names[kind], "status": run.status, "iterations": s["iterations"],
                      "seconds": round(s["train_seconds"], 2),
                      "ms / iteration": round(1000 * s["train_seconds"] / max(1, s["iterations"]), 2),
                      "first batch at 97% (s)": None if hit is None else round(hit, 2),

@@ -211,9 +211,9 @@ def comparison_figure(snaps: dict[str, object], names: dict[str, str]) -> go.Fig
     fig = make_subplots(rows=2, cols=2, shared_yaxes=False,
                         subplot_titles=["accuracy / iteration", "accuracy / second",
                                         "loss / iteration", "loss / second"])
-    colors = [BLUE, ACCENT, "#2ca02c", "#9467bd"]
-    for k, (kind, snap) in enumerate(snaps.items()):
-        color, name = colors[k % len(colors)], names.get(kind, kind)
+    colors = {"lowlevel": BLUE, "keras": ACCENT}  # one colour per model, whatever ran first
+    for kind, snap in snaps.items():
+        color, name = colors.get(kind, GREY), names.get(kind, kind)
         for row, values, label in [(1, snap.accuracy, "accuracy"), (2, snap.loss, "loss")]:
             for col, x, unit in [(1, snap.iterations, "iteration"), (2, snap.seconds, "s")]:
                 fig.add_trace(go.Scatter(
@@ -225,6 +225,6 @@ def comparison_figure(snaps: dict[str, object], names: dict[str, str]) -> go.Fig
     fig.update_yaxes(type="log", exponentformat="e", row=2)
     fig.update_xaxes(title="iteration", col=1, row=2)
     fig.update_xaxes(title="seconds since Train", col=2, row=2)
-    fig.update_layout(height=560, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", y=1.08))
+    fig.update_layout(height=600, margin=dict(l=10, r=10, t=80, b=10),
+                      legend=dict(orientation="h", y=1.14, x=0))
     return fig
