@@ -56,6 +56,18 @@ def infos(at):
     return [plain(i.value) for i in at.info]
 
 
+def start_long_run(units=32):
+    """A run of 200,000 iterations, already a few iterations in."""
+    at = open_app("train")
+    at.number_input(key="w_cfg_units").set_value(units).run()
+    at.number_input(key="w_cfg_iterations").set_value(200_000).run()
+    at.button(key="train_button").click().run()
+    run = at.session_state["run"]
+    while run.iteration < 10:
+        run.join(0.05)
+    return at, run
+
+
 @pytest.fixture
 def trained_app():
     at = open_app("train")
@@ -162,13 +174,7 @@ def test_paper_preset_button_sets_the_papers_settings():
 
 
 def test_stop_keeps_the_partly_trained_model():
-    at = open_app("train")
-    at.number_input(key="w_cfg_units").set_value(32).run()
-    at.number_input(key="w_cfg_iterations").set_value(200_000).run()
-    at.button(key="train_button").click().run()
-    run = at.session_state["run"]
-    while run.iteration < 10:
-        run.join(0.05)
+    at, run = start_long_run()
     at.button(key="stop_button").click().run()
     assert run.join(5)
     at.run()
@@ -252,13 +258,7 @@ def test_gates_page_without_a_model():
 
 
 def test_moving_a_widget_during_training_neither_stops_nor_restarts_it():
-    at = open_app("train")
-    at.number_input(key="w_cfg_units").set_value(32).run()
-    at.number_input(key="w_cfg_iterations").set_value(200_000).run()
-    at.button(key="train_button").click().run()
-    run = at.session_state["run"]
-    while run.iteration < 5:
-        run.join(0.05)
+    at, run = start_long_run()
     at.number_input(key="w_cfg_units").set_value(64).run()  # a rerun mid-training
     assert at.button(key="train_button").disabled  # no second run while this one trains
     at.switch_page("app_pages/predict.py").run()

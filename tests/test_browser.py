@@ -26,6 +26,14 @@ def go(page, name):
     page.get_by_role("link", name=name, exact=True).first.click()
 
 
+def train_until_done(page, timeout=90_000):
+    """Press Train and wait for the run's 'Done' line; return its text."""
+    page.get_by_role("button", name="Train", exact=True).click()
+    done = page.get_by_text(re.compile(r"Done.*accuracy on all")).first
+    done.wait_for(timeout=timeout)
+    return done.inner_text()
+
+
 def metric(page, label):
     box = page.locator("[data-testid='stMetric']").filter(has_text=label).first
     return box.locator("[data-testid='stMetricValue']").inner_text()
@@ -51,11 +59,9 @@ def test_train_on_the_default_passage_then_predict(app):
     page.goto(url)
     go(page, "Train")
     page.get_by_text("In a sense , people are our proper occupation").first.wait_for()
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text(re.compile(r"Done.*accuracy on all 99 training pairs")).wait_for(
-        timeout=90_000)
+    done = train_until_done(page)
     no_exception(page)
-    done = page.get_by_text(re.compile(r"Done")).first.inner_text()
+    assert "accuracy on all 99 training pairs" in done
     accuracy = float(re.search(r"([\d.]+)% accuracy", done).group(1))
     assert accuracy >= 97.0, done
     assert "CPU:0" in done
@@ -137,8 +143,7 @@ def test_gates_page_after_training_and_user_text_stays_inert(app):
     area.fill(XSS)
     area.press("Control+Enter")
     page.get_by_text("'onerror'").first.wait_for(timeout=30_000)  # symbol array shows it
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text(re.compile(r"Done.*accuracy on all")).wait_for(timeout=90_000)
+    train_until_done(page)
     go(page, "Gates")
     page.get_by_role("heading", name="Gate activations", exact=True).wait_for(timeout=30_000)
     for title in ["input gate i", "forget gate f", "candidate g", "output gate o",
@@ -173,8 +178,7 @@ def test_two_browser_sessions_keep_their_own_text_and_model(app):
         area = pa.get_by_role("textbox", name=re.compile("Text to learn"))
         area.fill("alpha beta gamma delta alpha beta gamma epsilon alpha beta gamma delta")
         area.press("Control+Enter")
-        pa.get_by_role("button", name="Train", exact=True).click()
-        pa.get_by_text(re.compile(r"Done.*accuracy on all")).wait_for(timeout=90_000)
+        train_until_done(pa)
         pb.goto(url)
         go(pb, "Train")
         pb.get_by_text("In a sense , people are our proper occupation").first.wait_for()
@@ -197,8 +201,7 @@ def test_keras_twin_in_the_browser_and_the_comparison(app):
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(url)
     go(page, "Train")
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text(re.compile(r"Done.*accuracy on all 99")).wait_for(timeout=90_000)
+    train_until_done(page)
     page.get_by_text(re.compile("Keras model.fit")).first.click()  # the Model switch
     page.get_by_text("The same task, data and dictionary").wait_for(timeout=30_000)
     page.get_by_role("button", name="Train", exact=True).click()
