@@ -12,6 +12,8 @@ ui.init_session()
 page = st.navigation([
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/language.py", title="Language model", icon=":material/notes:"),
+    st.Page("app_pages/sentiment.py", title="Sentiment", icon=":material/reviews:"),
     st.Page("app_pages/predict.py", title="Predict", icon=":material/psychology:"),
     st.Page("app_pages/gates.py", title="Gates", icon=":material/grid_on:"),
 ])

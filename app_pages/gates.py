@@ -11,12 +11,27 @@ from lstm_demo.gates import (
     equation,
     health,
     most_active,
+    trace_review,
     trace_symbols,
 )
 from lstm_demo.text import to_symbols
 
 ss = st.session_state
 WHOLE_TEXT_CAP = 200  # symbols of the training text traced at most
+
+
+def choose_review(model):
+    st.subheader("Input: a review")
+    st.text_area(f"Review (the model reads its last {model.config.maxlen - 1} words)",
+                 **ui.bind("review_text"), height=100)
+    trace = trace_review(model, ss.review_text)
+    pads = model.config.maxlen - len(trace.symbols)
+    st.caption(f"Traced over all {model.config.maxlen} positions the model reads: {pads} of "
+               "padding first (not shown; the first word starts from the state they leave), "
+               "then <start> and the words." if pads else
+               f"The model reads {model.config.maxlen} positions: <start> and the words, or "
+               "the last of them for a long review.")
+    return trace
 
 
 def choose_input(model):
@@ -114,9 +129,9 @@ def equation_section(trace, layer_index, unit):
     ss.gates_equation = eq
 
 
-def replay_section(layer_index, units_choice):
+def replay_section(layer_index, units_choice, model_run):
     live_run = ui.current_run()
-    run = live_run if live_run is not None and live_run.live else ss.get("model_run")
+    run = live_run if live_run is not None and live_run.live else model_run
     if run is None or not run.snapshots():
         return
     st.subheader("Replay over training")
@@ -159,31 +174,39 @@ def replay_section(layer_index, units_choice):
 
 st.title("Inside the cells")
 ui.run_status()
-model = ui.current_model()
-if model is None:
+entry = ui.pick_model(("lowlevel", "keras", "lm", "sentiment"), "pick_gates")
+if entry is None:
     st.info("No model yet. Train one on the Train page (a few seconds), or load a saved bundle "
             "on the Predict page.", icon=":material/info:")
     st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
 else:
+    model = entry["model"]
     st.caption(f"{model.title}: {model.config.layers} layer(s) × {model.config.units} units. "
                "Every number below is the model's own, computed by the same LSTM step it "
                "trains with.")
-    symbols = choose_input(model)
-    if getattr(model, "kind", "") in ("lowlevel", "keras") and len(symbols) > 3:
-        st.caption("This model learned from windows of 3 symbols, each starting from a zero "
-                   "state. Fed a longer sequence, it runs past what it was trained on: watch "
-                   "the cell state c drift as it accumulates.")
-    trace = trace_symbols(model, symbols)
-    if trace.skipped:
-        st.warning(ui.md_escape("Not in the model's dictionary, so not fed to it: "
-                                + ", ".join(f"“{s}”" for s in dict.fromkeys(trace.skipped))),
-                   icon=":material/warning:")
+    if model.kind == "sentiment":
+        trace = choose_review(model)
+        if trace.skipped:
+            st.caption(ui.md_escape("Read as out of vocabulary (id 2): "
+                                    + ", ".join(f"“{s}”" for s in dict.fromkeys(trace.skipped))))
+    else:
+        symbols = choose_input(model)
+        if model.kind in ("lowlevel", "keras") and len(symbols) > 3:
+            st.caption("This model learned from windows of 3 symbols, each starting from a zero "
+                       "state. Fed a longer sequence, it runs past what it was trained on: "
+                       "watch the cell state c drift as it accumulates.")
+        trace = trace_symbols(model, symbols)
+        if trace.skipped:
+            st.warning(ui.md_escape("Not in the model's dictionary, so not fed to it: "
+                                    + ", ".join(f"“{s}”" for s in dict.fromkeys(trace.skipped))),
+                       icon=":material/warning:")
     if not trace.symbols:
         st.warning("Nothing to trace: give at least one symbol the model knows.",
                    icon=":material/warning:")
     else:
         c1, c2 = st.columns(2)
-        layer_index = c1.selectbox("Layer", list(range(model.config.layers)), **ui.bind("gates_layer"),
+        layer_index = c1.selectbox("Layer", list(range(model.config.layers)),
+                                   **ui.bind("gates_layer"),
                                    format_func=lambda k: f"layer {k + 1}")
         layer_index = min(layer_index, model.config.layers - 1)
         units_choice = c2.selectbox("Units", ["16", "32", "64", "all"], **ui.bind("gates_units"),
@@ -194,4 +217,4 @@ else:
         heatmap_section(trace, layer_index, units_choice, c_limit, key="gate_heatmaps")
         unit = unit_views(trace, layer_index)
         equation_section(trace, layer_index, unit)
-        replay_section(layer_index, units_choice)
+        replay_section(layer_index, units_choice, entry["run"])

@@ -18,39 +18,61 @@ def on_upload_bundle():
         ss.bundle_error = str(exc)
         return
     ss.pop("bundle_error", None)
-    ss.model = trained
-    ss.model_history = None
-    ss.model_run = None  # its training is not in the file (yet): no replay of another run
-    ss.model_source = f"loaded from {uploaded.name}"
+    ui.keep_model(trained, None, f"loaded from {uploaded.name}")
+
+
+WORD_MODELS = ("lowlevel", "keras", "lm")  # the models that predict the next symbol
 
 
 def model_section():
-    model = ui.current_model()
-    with st.expander("Load a saved model (.zip from the Train page or `--save`)",
-                     expanded=model is None):
+    with st.expander("Load a saved model (.zip from any page's download or `--save`)",
+                     expanded=ui.current_model() is None):
         st.file_uploader("Model bundle", type=["zip"], key="bundle_upload",
                          on_change=on_upload_bundle)
         if ss.get("bundle_error"):
             st.error(ui.md_escape(ss.bundle_error))
-    if model is None:
-        st.info("No model yet. Train one on the Train page (a few seconds), or load a saved "
-                "bundle above.", icon=":material/info:")
+    entry = ui.pick_model(WORD_MODELS, "pick_predict")
+    if entry is None:
+        if "sentiment" in ss.get("models", {}):
+            st.info("The sentiment classifier predicts a review's label, not the next word: "
+                    "try it in the Sentiment page's review box.", icon=":material/info:")
+            st.page_link("app_pages/sentiment.py", label="Go to Sentiment",
+                         icon=":material/reviews:")
+        st.info("No model that predicts words yet. Train one on the Train page (a few "
+                "seconds) or the Language model page, or load a saved bundle above.",
+                icon=":material/info:")
         st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
         return None
+    model = entry["model"]
     s = model.summary
     acc = f", {s['accuracy']:.2%} training accuracy" if "accuracy" in s else ""
-    st.caption(f"Using the model {ui.md_escape(ss.get('model_source', ''))}: {model.title}, "
+    ppl = f", held-out perplexity {s['perplexity']:,.1f}" if "perplexity" in s else ""
+    st.caption(f"Using the model {ui.md_escape(entry['source'])}: {model.title}, "
                f"{model.config.units} units × {model.config.layers} layers, "
-               f"{len(model.reverse):,} symbols{acc}.")
+               f"{len(model.reverse):,} symbols{acc}{ppl}.")
     return model
+
+
+def context_size(model) -> int:
+    """3 for the three-symbol models; the language model reads as many as asked for."""
+    if model.kind != "lm":
+        return model.context_size
+    st.number_input("Symbols of context the language model reads (1–200)", min_value=1,
+                    max_value=200, **ui.bind("lm_predict_context"),
+                    help="It learned from windows of "
+                         f"{model.config.num_steps} symbols: it can read more than three.")
+    return int(ss.lm_predict_context)
 
 
 def next_symbol_section(model):
     st.subheader("Next symbol")
-    st.text_input(f"Type {model.context_size} words", **ui.bind("predict_text"),
+    size = context_size(model)
+    st.text_input(f"Type {size} words" if model.kind != "lm" else
+                  f"Type at least {size} words (the last {size} are read)",
+                  **ui.bind("predict_text"),
                   help="Normalised as the training text was: 'The Mind adapts' is read as "
                        "'the mind adapts'. Punctuation marks are symbols too.")
-    context = read_context(ss.predict_text, model)
+    context = read_context(ss.predict_text, model, size)
     if context.note:
         st.info(ui.md_escape(context.note), icon=":material/content_cut:")
     if context.ids is None:
@@ -77,8 +99,10 @@ def continue_section(model, context):
     c2.number_input("Temperature for sampling (0.05–5)", min_value=0.05, max_value=5.0,
                     step=0.1, **ui.bind("temperature"))
     c3.number_input("Sampling seed", min_value=0, max_value=2**31 - 1, **ui.bind("sample_seed"))
-    greedy = continue_text(model, context.ids, ss.continue_n)
-    sampled = continue_text(model, context.ids, ss.continue_n, ss.temperature, ss.sample_seed)
+    size = context.ids.shape[1]
+    greedy = continue_text(model, context.ids, ss.continue_n, size=size)
+    sampled = continue_text(model, context.ids, ss.continue_n, ss.temperature, ss.sample_seed,
+                            size=size)
     start = join_symbols(context.used)
     st.markdown("**Greedy** (always the most likely symbol):")
     st.text(f"{start} → {join_symbols(greedy)}")

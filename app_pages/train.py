@@ -5,7 +5,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from lstm_demo import bundle, charts, runtime, ui
+from lstm_demo import charts, runtime, ui
 from lstm_demo import config as settings
 from lstm_demo.datasets import SAMPLES, decode_text
 from lstm_demo.jobs import JOBS, MODEL_KINDS
@@ -75,12 +75,6 @@ def on_train():
     ).start()
     ss.run.extra["text_key"] = hash((ss.train_text, ss.lowercase))
     ss.run_corpus_counts = corpus.counts()
-
-
-def on_stop():
-    run = ui.current_run()
-    if run is not None:
-        run.stop()
 
 
 # -- sections ------------------------------------------------------------------------------
@@ -213,33 +207,10 @@ def device_picker(live: bool):
                       "NVIDIA GPUs).")
 
 
-def controls(live: bool):
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.button("Train", type="primary", on_click=on_train, disabled=live, key="train_button",
-              width="stretch")
-    c2.button("Stop", on_click=on_stop, disabled=not live, key="stop_button", width="stretch")
-    if ss.get("train_error"):
-        st.error(ui.md_escape(ss.train_error), icon=":material/warning:")
-        if ui.current_model() is not None:
-            st.caption("The previously trained model is kept.")
-
-
 def progress_panel(snap, window: int):
-    st.progress(snap.progress, text=f"iteration {snap.iteration:,} of "
-                                    f"{snap.total_iterations:,}")
-    m1, m2, m3, m4, m5 = st.columns(5)
-    m1.metric("Iteration", f"{snap.iteration:,}")
-    m2.metric("Loss", f"{snap.loss[-1]:.3g}" if snap.loss else "–")
     average = snap.average_accuracy[-1] if snap.average_accuracy else None
-    m3.metric("Accuracy" if window == 1 else f"Avg accuracy ({window:,})",
-              f"{average:.2%}" if average is not None else "–")
-    m4.metric("ms / iteration", f"{snap.ms_per_iteration:.2f}" if snap.ms_per_iteration else "–")
-    left = ""
-    if snap.live and snap.ms_per_iteration and snap.iteration > 1:
-        seconds = (snap.total_iterations - snap.iteration) * snap.ms_per_iteration / 1000
-        left = f"≈ {seconds / 60:.0f} min left" if seconds > 90 else f"≈ {seconds:.0f} s left"
-    m5.metric("Elapsed", f"{snap.elapsed:.1f} s", delta=left or None, delta_color="off",
-              delta_arrow="off")
+    ui.progress_metrics(snap, ("Accuracy" if window == 1 else f"Avg accuracy ({window:,})",
+                               average))
     if snap.iterations:
         c1, c2 = st.columns(2)
         c1.plotly_chart(charts.accuracy_figure(snap, window), key="accuracy_chart")
@@ -251,24 +222,14 @@ def run_section(run):
     if run is None:
         st.caption("Press **Train** to start. Curves appear here as it learns.")
         return
-    live_at_render = run.live
     window = max(1, int(getattr(run, "accuracy_window", 1)))
 
-    @st.fragment(run_every=0.5 if live_at_render else None)
-    def live_panel():
-        # Fewer points while live: the page redraws twice a second, beside the training.
-        snap = run.snapshot(max_points=400 if live_at_render else 2000)
-        if live_at_render and not snap.live:
-            st.rerun()  # the run ended: redraw the whole page with its result
-        if snap.live:
-            st.info(snap.message or f"Training on {runtime.describe(snap.device)}…",
-                    icon=":material/hourglass_top:")
-            st.caption(f"This run: {run.label}. Settings changed above apply to the next run.")
-        else:
+    def draw(snap):
+        if not snap.live:
             result_summary(run)
         progress_panel(snap, window)
 
-    live_panel()
+    ui.live_panel(run, draw)
 
 
 def result_summary(run):
@@ -298,23 +259,12 @@ def result_summary(run):
         c1, c2 = st.columns([1, 3])
         c1.page_link("app_pages/predict.py", label="Predict with it",
                      icon=":material/psychology:")
-        history = _history(run.snapshot(max_points=5000))  # now: the download runs later,
-        c2.download_button(                                # outside this script run
-            "Download the model (.zip)", data=lambda: bundle.to_bytes(trained, history=history),
-            file_name="lstm-demo-model.zip", mime="application/zip", key="download_model",
-            on_click="ignore",
-        )
-
-
-def _history(snap):
-    if snap is None:
-        return {}
-    return {"iterations": snap.iterations, "loss": snap.loss, "accuracy": snap.accuracy,
-            "average_accuracy": snap.average_accuracy, "evals": snap.evals}
+        with c2:
+            ui.download_model(trained, run)
 
 
 def comparison_section():
-    runs = ss.get("runs_by_kind", {})
+    runs = {k: r for k, r in ss.get("runs_by_kind", {}).items() if k in JOBS}
     if len(runs) < 2:
         return
     st.subheader("4 · Low-level TensorFlow vs Keras")
@@ -348,11 +298,11 @@ def comparison_section():
 st.title("Train the three-symbol LSTM")
 st.caption("Three symbols in, the next symbol out, through stacked LSTM layers written in "
            "low-level TensorFlow (section III.A of the paper).")
-run = ui.current_run()
-live = run is not None and run.live
+run = ui.page_run(JOBS)
+live = ui.other_run_live(JOBS) or (run is not None and run.live)
 text_section()
 symbols_section()
 settings_section(live)
-controls(live)
+ui.train_controls(on_train, ui.stop_current_run, live)
 run_section(run)
 comparison_section()

@@ -29,22 +29,30 @@ class BundleError(ValueError):
     """A file that cannot be loaded as a model; the message says why."""
 
 
+KERAS_KINDS = ("keras", "lm", "sentiment")
+
+
 def to_bytes(trained, history: dict | None = None) -> bytes:
     manifest = {
         "format": FORMAT,
         "version": VERSION,
         "kind": trained.kind,
         "config": trained.config.to_dict(),
-        "reverse": trained.reverse,
         "lowercase": trained.lowercase,
         "summary": trained.summary,
         "history": history or {},
         "text_symbols": list(getattr(trained, "text_symbols", []))[:MAX_TEXT_SYMBOLS],
     }
+    if trained.kind == "sentiment":  # the words it knows: word -> rank in Keras's index
+        manifest["words"] = trained.words
+        manifest["index_source"] = trained.index_source
+        manifest["data_name"] = trained.data_name
+    else:
+        manifest["reverse"] = trained.reverse
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest))
-        if trained.kind == "keras":
+        if trained.kind in KERAS_KINDS:
             zf.writestr("model.keras", _keras_bytes(trained.model))
         else:
             weights = io.BytesIO()
@@ -112,7 +120,7 @@ def from_bytes(data: bytes) -> tuple[object, dict]:
             f"(this app reads version {VERSION})."
         )
     kind = manifest.get("kind")
-    if kind == "keras" and weight_name == "model.keras":
+    if kind in KERAS_KINDS and weight_name == "model.keras":
         return _load_keras(manifest, weight_bytes), manifest
     if kind != "lowlevel" or weight_name != "weights.npz":
         raise BundleError(f"Unknown model kind {kind!r} in the bundle.")
@@ -126,7 +134,15 @@ def from_bytes(data: bytes) -> tuple[object, dict]:
 
 _SUMMARY_TYPES = {"accuracy": float, "loss": float, "average_accuracy": float,
                   "train_seconds": float, "iterations": int, "pairs": int, "parameters": int,
-                  "reached_target": bool, "stopped": bool, "device": str}
+                  "reached_target": bool, "stopped": bool, "device": str,
+                  # the language model
+                  "perplexity": float, "train_perplexity": float, "heldout_accuracy": float,
+                  "oov_rate": float, "vocabulary": int, "train_symbols": int,
+                  "heldout_symbols": int,
+                  # the sentiment model
+                  "test_accuracy": float, "test_loss": float, "epochs": int,
+                  "train_reviews": int, "heldout_reviews": int, "test_reviews": int,
+                  "data": str}
 
 
 def _clean_summary(summary) -> dict:
@@ -144,27 +160,53 @@ def _clean_summary(summary) -> dict:
             clean[key] = value
         elif isinstance(value, kind):
             clean[key] = value
-    if not 0.0 <= clean.get("accuracy", 0.0) <= 1.0:
-        del clean["accuracy"]
+    for key in ("accuracy", "heldout_accuracy", "test_accuracy", "oov_rate"):
+        if not 0.0 <= clean.get(key, 0.0) <= 1.0:
+            del clean[key]
     return clean
+
+
+def _settings(kind: str):
+    """(config class, validate) for a kind of model."""
+    if kind == "lm":
+        from lstm_demo.config import LanguageModelConfig, validate_lm
+
+        return LanguageModelConfig, validate_lm
+    if kind == "sentiment":
+        from lstm_demo.config import SentimentConfig
+        from lstm_demo.config import validate_sentiment as validate
+
+        return SentimentConfig, validate
+    from lstm_demo import config as settings
+
+    return settings.LowLevelConfig, settings.validate
 
 
 def _common(manifest: dict):
     """The dictionary, settings, summary and text every kind of bundle has, checked."""
-    from lstm_demo import config as settings
-
-    reverse = manifest.get("reverse")
-    if (not isinstance(reverse, list) or len(reverse) < 2
-            or not all(isinstance(s, str) for s in reverse) or len(set(reverse)) != len(reverse)):
-        raise BundleError("The bundle's dictionary is missing or malformed.")
+    kind = manifest.get("kind")
+    if kind == "sentiment":
+        words = manifest.get("words")
+        if (not isinstance(words, dict) or not words
+                or not all(isinstance(w, str) and isinstance(r, int) and not isinstance(r, bool)
+                           and r >= 1 for w, r in words.items())):
+            raise BundleError("The bundle's word index is missing or malformed.")
+        reverse = words
+    else:
+        reverse = manifest.get("reverse")
+        if (not isinstance(reverse, list) or len(reverse) < 2
+                or not all(isinstance(s, str) for s in reverse)
+                or len(set(reverse)) != len(reverse)):
+            raise BundleError("The bundle's dictionary is missing or malformed.")
     config_data = manifest.get("config")
     if not isinstance(config_data, dict):
         raise BundleError("The bundle has no model settings.")
+    config_class, validate = _settings(kind)
     try:
-        config = settings.LowLevelConfig.from_dict(config_data)
+        config = config_class.from_dict(config_data)
     except TypeError as exc:
         raise BundleError(f"The bundle's settings are malformed: {exc}") from exc
-    problems = settings.validate(config)
+    problems = validate(config)
     if problems:
         raise BundleError("The bundle's settings are out of range: " + " ".join(problems))
     text = manifest.get("text_symbols")
@@ -176,8 +218,9 @@ def _common(manifest: dict):
 def _load_keras(manifest: dict, data: bytes):
     import keras
 
-    from lstm_demo.keras_models import TrainedKerasThreeSymbol
+    from lstm_demo import keras_models, sentiment
 
+    kind = manifest["kind"]
     reverse, config, lowercase, summary, text = _common(manifest)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
@@ -188,13 +231,28 @@ def _load_keras(manifest: dict, data: bytes):
             raise BundleError(f"The Keras model in the bundle cannot be loaded safely: "
                               f"{type(exc).__name__}: {str(exc)[:300]}") from exc
     allowed = (keras.layers.InputLayer, keras.layers.Embedding, keras.layers.LSTM,
-               keras.layers.Dense)
-    if not all(isinstance(layer, allowed) for layer in model.layers):
+               keras.layers.Dense, keras.layers.Dropout, keras.layers.TimeDistributed)
+    layers = list(model.layers) + [getattr(layer, "layer", None) for layer in model.layers
+                                   if isinstance(layer, keras.layers.TimeDistributed)]
+    if not all(isinstance(layer, allowed) for layer in layers):
         raise BundleError("The Keras model in the bundle has layers this app does not build.")
-    if tuple(model.input_shape) != (None, 3) or model.output_shape[-1] != len(reverse):
-        raise BundleError("The Keras model does not fit the bundle's dictionary "
+    expected = {"keras": ((None, 3), (None, len(reverse))),
+                "lm": ((None, None), (None, None, len(reverse))),
+                "sentiment": ((None, getattr(config, "maxlen", 0)), (None, 1))}[kind]
+    if (tuple(model.input_shape), tuple(model.output_shape)) != expected:
+        raise BundleError("The Keras model does not fit the bundle's dictionary and settings "
                           f"(input {model.input_shape}, output {model.output_shape}).")
-    return TrainedKerasThreeSymbol(model, reverse, lowercase, config, summary, text)
+    embedding = model.layers[0]
+    vocab = config.num_words if kind == "sentiment" else len(reverse)
+    if not isinstance(embedding, keras.layers.Embedding) or embedding.input_dim != vocab:
+        raise BundleError("The Keras model's embedding does not fit the bundle's vocabulary.")
+    if kind == "sentiment":
+        return sentiment.TrainedSentiment(
+            model, config, reverse, summary, str(manifest.get("index_source", "")),
+            str(manifest.get("data_name", "")), text)
+    if kind == "lm":
+        return keras_models.TrainedLanguageModel(model, reverse, lowercase, config, summary, text)
+    return keras_models.TrainedKerasThreeSymbol(model, reverse, lowercase, config, summary, text)
 
 
 def _load_lowlevel(manifest: dict, weights: dict):

@@ -228,3 +228,79 @@ def comparison_figure(snaps: dict[str, object], names: dict[str, str]) -> go.Fig
     fig.update_layout(height=600, margin=dict(l=10, r=10, t=80, b=10),
                       legend=dict(orientation="h", y=1.14, x=0))
     return fig
+
+
+def _eval_line(fig, evals, key: str, name: str, color: str, percent: bool = True):
+    points = [e for e in evals if isinstance(e.get(key), float) and e[key] == e[key]]
+    if not points:
+        return
+    value = "%{y:.2%}" if percent else "%{y:,.1f}"
+    fig.add_trace(go.Scatter(
+        x=[e["iteration"] for e in points], y=[e[key] for e in points], mode="lines+markers",
+        name=name, line=dict(color=color, width=2), marker=dict(size=8),
+        hovertemplate=f"iteration %{{x}}<br>{name} {value}<extra></extra>",
+    ))
+
+
+def epoch_accuracy_figure(snap, series: dict[str, tuple[str, str]], title: str = "Accuracy",
+                          reference: tuple[float, str] | None = None) -> go.Figure:
+    """Batch accuracy as a thin line, and the per-epoch evaluations: ``series`` maps an eval
+    key to (name, colour)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=snap.iterations, y=snap.accuracy, mode="lines", name="batch accuracy",
+        line=dict(color=GREY, width=1),
+        hovertemplate="iteration %{x}<br>batch accuracy %{y:.2%}<extra></extra>",
+    ))
+    for key, (name, color) in series.items():
+        _eval_line(fig, snap.evals, key, name, color)
+    if reference is not None:
+        fig.add_hline(y=reference[0], line=dict(color=ACCENT, dash="dot", width=1),
+                      annotation_text=reference[1], annotation_position="bottom right")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return _layout(fig, title, "accuracy")
+
+
+def perplexity_figure(snap) -> go.Figure:
+    """Perplexity: exp(batch loss) on the training windows, and on the held-out text after
+    every epoch. Lower is better; a model that guesses uniformly scores the vocabulary size."""
+    import math
+
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=snap.iterations, y=[math.exp(min(v, 50.0)) for v in snap.loss], mode="lines",
+        name="batch (training windows)", line=dict(color=GREY, width=1),
+        hovertemplate="iteration %{x}<br>batch perplexity %{y:,.1f}<extra></extra>",
+    ))
+    _eval_line(fig, snap.evals, "perplexity", "held-out text", ACCENT, percent=False)
+    fig.update_yaxes(type="log")
+    return _layout(fig, "Perplexity (log scale; lower is better)", "perplexity")
+
+
+def review_tokens_html(view) -> str:
+    """What a sentiment model reads of a review (an ``imdb.ReviewView``), as safe HTML: the
+    padding folded into one grey mark, <start>, each word with its id on hover, words out of
+    the vocabulary struck through in orange, and the words truncated off the front greyed."""
+    box = ('padding: 1px 4px; margin: 1px; border-radius: 3px; display: inline-block;')
+    parts = []
+    if view.dropped:
+        cut = " ".join(html.escape(w) for w in view.dropped[:60])
+        more = f" … (+{len(view.dropped) - 60:,})" if len(view.dropped) > 60 else ""
+        parts.append(f'<span title="truncated: not read by the model" style="{box} color: '
+                     f'#9aa0a6; text-decoration: line-through">{cut}{more}</span> ✂')
+    pads = view.status.count("pad")
+    if pads:
+        parts.append(f'<span title="id 0: padding" style="{box} background: #eceff1; '
+                     f'color: #607d8b">&lt;pad&gt; × {pads}</span>')
+    for word, status, i in zip(view.words[pads:], view.status[pads:], view.ids[pads:]):
+        if status == "start":
+            style, tip = "background: #e3f2fd; color: #1565c0", "id 1: start of the review"
+        elif status == "oov":
+            style = "background: #fff3e0; color: #e65100; text-decoration: line-through"
+            tip = "id 2: out of the vocabulary"
+        else:
+            style, tip = "background: #f1f8e9", f"id {int(i)}"
+        parts.append(f'<span title="{html.escape(tip, quote=True)}" style="{box} {style}">'
+                     f"{html.escape(word)}</span>")
+    return ('<div style="line-height: 1.9; font-family: monospace; font-size: 14px">'
+            + " ".join(parts) + "</div>")

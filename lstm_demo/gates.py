@@ -69,6 +69,17 @@ class LayerTrace:
     def h_prev(self) -> np.ndarray:
         return np.vstack([self.h0[None], self.h[:-1]])
 
+    def crop(self, start: int) -> LayerTrace:
+        """The steps from ``start`` on, with the state before them as the initial state:
+        the same numbers, fewer columns (e.g. without a review's padding)."""
+        if start <= 0:
+            return self
+        return LayerTrace(
+            i=self.i[start:], f=self.f[start:], g=self.g[start:], o=self.o[start:],
+            c=self.c[start:], h=self.h[start:], x_part=self.x_part[start:],
+            h_part=self.h_part[start:], bias=self.bias, c0=self.c[start - 1],
+            h0=self.h[start - 1])
+
 
 @dataclass
 class Trace:
@@ -127,7 +138,9 @@ def trace_symbols(trained, symbols: list[str]) -> Trace:
     known, ids, unknown = lookup(symbols, trained.dictionary)
     if not ids:
         return Trace([], [], unknown)
-    if getattr(trained, "kind", "") == "keras":
+    if getattr(trained, "kind", "") == "sentiment":
+        return trace_review(trained, " ".join(symbols))
+    if getattr(trained, "kind", "") in ("keras", "lm"):
         return Trace(known, trace_keras(trained.model, ids, known).layers, unknown)
     x = trained.model.encode(tf.constant([ids], tf.int32))[0]
     return Trace(known, trace_stack(x, trained.model.lstm_weights()), unknown)
@@ -205,3 +218,15 @@ def trace_keras(model, ids, symbols: list[str]) -> Trace:
     ids = np.asarray(ids, np.int32)[None]
     x = embedding(ids).numpy()[0] if embedding is not None else ids[0].astype(np.float32)[:, None]
     return Trace(list(symbols), trace_stack(x, weights))
+
+
+def trace_review(trained, text: str, show_padding: bool = False) -> Trace:
+    """Trace a sentiment model over a review exactly as it reads it: all ``maxlen``
+    positions, padding first. Unless ``show_padding``, the padding is then cropped off the
+    shown trace (its effect stays in the state the first word starts from). Words the
+    model does not know are fed as the out-of-vocabulary id, and listed in ``skipped``."""
+    view = trained.view(text)
+    trace = trace_keras(trained.model, view.ids, view.words)
+    start = 0 if show_padding else view.status.count("pad")
+    oov = [w for w, s in zip(view.words, view.status) if s == "oov"]
+    return Trace(view.words[start:], [layer.crop(start) for layer in trace.layers], oov)

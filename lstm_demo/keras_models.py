@@ -8,13 +8,19 @@ same task, data and dictionary as the low-level model, trained with ``model.fit`
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-from lstm_demo.config import LowLevelConfig
-from lstm_demo.text import CONTEXT
+from lstm_demo.config import (  # noqa: F401  (re-exported for callers of this module)
+    LM_LIMITS,
+    PAPER_LM,
+    LanguageModelConfig,
+    LowLevelConfig,
+    lm_steps_per_epoch,
+    validate_lm,
+)
+from lstm_demo.text import CONTEXT, UNK, capped_vocabulary
 
 
 def build_three_symbol(vocab_size: int, config: LowLevelConfig) -> keras.Model:
@@ -127,41 +133,6 @@ def fit_three_symbol(corpus, config: LowLevelConfig, run, until_accuracy: float 
 
 
 # -- the stacked LSTM language model (the paper's Fig. 2) ----------------------------------
-UNK = "<unk>"
-
-
-@dataclass
-class LanguageModelConfig:
-    hidden: int = 128
-    layers: int = 2
-    num_steps: int = 20
-    dropout: float = 0.2
-    batch_size: int = 32
-    epochs: int = 5
-    learning_rate: float = 0.005
-    vocab_cap: int = 10_000  # the most frequent symbols; the rest become <unk>
-    holdout: float = 0.1  # the tail of the text kept for held-out accuracy and perplexity
-    seed: int = 0
-
-
-PAPER_LM = LanguageModelConfig(hidden=500, layers=2)
-
-
-def capped_vocabulary(symbols: list[str], cap: int) -> tuple[list[str], float]:
-    """Frequency-ranked vocabulary of at most ``cap`` symbols, with <unk> standing for the
-    rest (and kept if the text has its own, as Penn Treebank does); returns (reverse, share
-    of the text that is out of vocabulary)."""
-    from lstm_demo.text import build_dictionary
-
-    _, ranked = build_dictionary(symbols)
-    if len(ranked) <= cap:
-        return ranked, 0.0
-    kept = [s for s in ranked if s != UNK][:cap - 1] + [UNK]
-    known = set(kept) - {UNK}
-    oov = sum(1 for s in symbols if s not in known) / len(symbols)
-    return kept, oov
-
-
 class WindowBatches(keras.utils.PyDataset):
     """Batches of (windows of ``num_steps`` ids, the same windows shifted by one), a fresh
     array for every batch: Keras may hold on to a batch while the next is made, so a
@@ -227,7 +198,7 @@ class TrainedLanguageModel:
     """A trained stacked LSTM language model: predicts the next symbol from the last three
     symbols typed, or from a longer context."""
 
-    kind = "keras-lm"
+    kind = "lm"
     title = "Stacked LSTM language model (Keras, TimeDistributed softmax)"
 
     def __init__(self, model, reverse, lowercase, config: LanguageModelConfig, summary,
@@ -246,7 +217,7 @@ class TrainedLanguageModel:
 
 
 def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
-                       lowercase: bool = True) -> TrainedLanguageModel:
+                       lowercase: bool = True, probe_size: int = 24) -> TrainedLanguageModel:
     """Train on all but the last ``holdout`` of the text; report each batch to ``run`` and,
     after each epoch, accuracy and perplexity on the training and held-out windows."""
     reverse, oov = capped_vocabulary(symbols, config.vocab_cap)
@@ -257,10 +228,19 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
     train = WindowBatches(ids[:split], config.num_steps, config.batch_size, seed=config.seed)
     held = WindowBatches(ids[split:], config.num_steps, config.batch_size, shuffle=False)
     model = build_language_model(len(reverse), config)
+    probe = ids[:probe_size]
     run.set_extra(vocabulary=len(reverse), oov_rate=oov, train_windows=len(train.starts),
-                  heldout_windows=len(held.starts))
+                  heldout_windows=len(held.starts), train_symbols=split,
+                  heldout_symbols=len(ids) - split,
+                  probe_symbols=[reverse[i] for i in probe])
     state = {"t": time.perf_counter(), "done": 0}
     started = time.perf_counter()
+
+    def snapshot(force=False):
+        from lstm_demo.gates import trace_keras
+
+        if force or run.snapshot_due(state["done"]):
+            run.add_snapshot(state["done"], trace_keras(model, probe, []).layers)
 
     class Report(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
@@ -270,20 +250,28 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
             now = time.perf_counter()
             run.record_steps([logs["loss"]], [logs["accuracy"]], now - state["t"])
             state["t"], state["done"] = now, state["done"] + 1
+            snapshot()
             if run.should_stop():
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
             ppl, acc = perplexity(self.model, held)
-            run.record_eval(float(np.log(ppl)), acc, perplexity=ppl, split="held-out")
+            run.record_eval(float(np.log(ppl)), acc, perplexity=ppl, split="held-out",
+                            epoch=epoch + 1)
+            state["t"] = time.perf_counter()  # the evaluation is not a training step
 
+    snapshot()
     model.fit(train, epochs=config.epochs, verbose=0, callbacks=[Report()])
     train_seconds = time.perf_counter() - started
+    if run.snapshots()[-1][0] != state["done"]:
+        snapshot(force=True)
     train_ppl, train_acc = perplexity(model, WindowBatches(ids[:split], config.num_steps,
                                                            config.batch_size, shuffle=False))
     held_ppl, held_acc = perplexity(model, held)
     summary = {"accuracy": train_acc, "perplexity": held_ppl, "train_perplexity": train_ppl,
                "heldout_accuracy": held_acc, "iterations": state["done"],
-               "train_seconds": train_seconds, "oov_rate": oov,
-               "parameters": int(model.count_params()), "device": run.device}
+               "train_seconds": train_seconds, "oov_rate": oov, "vocabulary": len(reverse),
+               "train_symbols": split, "heldout_symbols": int(len(ids) - split),
+               "parameters": int(model.count_params()), "device": run.device,
+               "stopped": run.should_stop()}
     return TrainedLanguageModel(model, reverse, lowercase, config, summary, symbols)

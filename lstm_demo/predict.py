@@ -30,9 +30,15 @@ def suggestions(symbol: str, dictionary: dict[str, int], n: int = 3) -> list[str
     return difflib.get_close_matches(symbol, list(dictionary), n=n, cutoff=0.5)
 
 
-def read_context(text: str, model) -> Context:
-    """Normalise and look up a typed context; explain what is wrong with it, if anything."""
-    size = model.context_size
+UNK = "<unk>"
+
+
+def read_context(text: str, model, size: int | None = None) -> Context:
+    """Normalise and look up a typed context; explain what is wrong with it, if anything.
+    ``size``: how many of the last symbols to use (default: the model's ``context_size``;
+    a language model takes any length). A model with an ``<unk>`` symbol reads unknown
+    words as ``<unk>``, as it did in training; the others refuse them."""
+    size = int(size or model.context_size)
     symbols = to_symbols(text, model.lowercase)
     if not symbols:
         return Context([], [], None, problem=f"Type {size} words to get the next one.")
@@ -48,6 +54,11 @@ def read_context(text: str, model) -> Context:
         note = f"{len(symbols)} symbols given; using the last {size}: {' '.join(used)}"
     unknown = {s: suggestions(s, model.dictionary) for s in dict.fromkeys(used)
                if s not in model.dictionary}
+    if unknown and UNK in model.dictionary:
+        ids = np.array([[model.dictionary.get(s, model.dictionary[UNK]) for s in used]],
+                       np.int32)
+        read_as = f"Read as {UNK} (not in the vocabulary): " + ", ".join(f"“{s}”" for s in unknown)
+        return Context(symbols, used, ids, unknown, note="; ".join(filter(None, [note, read_as])))
     if unknown:
         parts = []
         for symbol, close in unknown.items():
@@ -70,14 +81,16 @@ def top_k(model, ids: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
 
 
 def continue_text(model, ids: np.ndarray, n: int, temperature: float = 0.0,
-                  seed: int = 0) -> list[str]:
+                  seed: int = 0, size: int | None = None) -> list[str]:
     """Generate n symbols, feeding each prediction back in. temperature 0 = greedy (always
-    the most likely); above 0, sample from the probabilities sharpened or flattened by it."""
+    the most likely); above 0, sample from the probabilities sharpened or flattened by it.
+    Each step reads the last ``size`` symbols (default: the model's ``context_size``)."""
     rng = np.random.default_rng(seed)
+    size = int(size or model.context_size)
     window = [int(i) for i in ids[0]]
     out = []
     for _ in range(int(n)):
-        probs = model.next_probabilities(np.array([window[-model.context_size:]], np.int32))[0]
+        probs = model.next_probabilities(np.array([window[-size:]], np.int32))[0]
         if temperature <= 0:
             nxt = int(np.argmax(probs))
         else:

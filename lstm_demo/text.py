@@ -123,3 +123,19 @@ def prepare(text: str, lowercase: bool = True) -> Corpus:
     ids = np.array([dictionary[s] for s in symbols], np.int32)
     x, y = make_pairs(ids)
     return Corpus(symbols, dictionary, reverse, x, y, lowercase)
+
+
+UNK = "<unk>"
+
+
+def capped_vocabulary(symbols: list[str], cap: int) -> tuple[list[str], float]:
+    """Frequency-ranked vocabulary of at most ``cap`` symbols, with <unk> standing for the
+    rest (and kept if the text has its own, as Penn Treebank does); returns (reverse, share
+    of the text that is out of vocabulary)."""
+    _, ranked = build_dictionary(symbols)
+    if len(ranked) <= cap:
+        return ranked, 0.0
+    kept = [s for s in ranked if s != UNK][:cap - 1] + [UNK]
+    known = set(kept) - {UNK}
+    oov = sum(1 for s in symbols if s not in known) / len(symbols)
+    return kept, oov

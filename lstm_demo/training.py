@@ -158,6 +158,14 @@ class TrainingRun:
         with self._lock:
             self.message = message
 
+    def set_total(self, total_iterations: int) -> None:
+        """The job found out how many iterations the run has (e.g. after reading its data)."""
+        with self._lock:
+            self.total_iterations = int(total_iterations)
+            if not self._snapshots:
+                self.snapshot_every = max(1, math.ceil(self.total_iterations
+                                                       / (MAX_SNAPSHOTS - 2)))
+
     def set_extra(self, **values) -> None:
         with self._lock:
             self.extra.update(values)

@@ -10,7 +10,7 @@ import sys
 import streamlit as st
 
 from lstm_demo import config as settings
-from lstm_demo.datasets import DEFAULT_SAMPLE
+from lstm_demo.datasets import DEFAULT_SAMPLE, SAMPLES
 
 # Values that must survive page switches and reruns. Each lives in session state under its
 # own name, which no widget owns; its widget uses the key "w_" + name (see ``bind``).
@@ -40,7 +40,19 @@ DEFAULTS = {
     "gates_step": 0,
     "gates_follow": True,
     "gates_play": False,
-} | {f"cfg_{name}": value for name, value in settings.DEFAULT.to_dict().items()}
+    # the language model page
+    "lm_sample": "aesop",
+    "lm_text": None,  # filled from the sample on first use
+    "lm_lowercase": True,
+    "lm_corpus": None,  # a corpus file of the data folder, instead of the text box
+    "lm_predict_context": 3,
+    # the sentiment page
+    "sent_source": "bundled",
+    "review_text": "One of the best films I have seen this year. The acting is wonderful and "
+                   "the story kept me interested from start to finish.",
+} | {f"cfg_{name}": value for name, value in settings.DEFAULT.to_dict().items()} \
+  | {f"lm_{name}": value for name, value in settings.LanguageModelConfig().to_dict().items()} \
+  | {f"sent_{name}": value for name, value in settings.SentimentConfig().to_dict().items()}
 
 
 def keep_tensorflow_caches() -> None:
@@ -77,7 +89,8 @@ def init_session() -> None:
     ss = st.session_state
     for key, value in DEFAULTS.items():
         if key not in ss:
-            ss[key] = DEFAULT_SAMPLE.read() if key == "train_text" else value
+            ss[key] = (DEFAULT_SAMPLE.read() if key == "train_text"
+                       else SAMPLES[DEFAULTS["lm_sample"]].read() if key == "lm_text" else value)
     adopt_finished_run()
 
 
@@ -104,8 +117,27 @@ def config_from_session() -> settings.LowLevelConfig:
 
 
 def apply_preset(name: str) -> None:
-    for key, value in settings.PRESETS[name].to_dict().items():
-        st.session_state[f"cfg_{key}"] = value
+    apply_values("cfg_", settings.PRESETS[name])
+
+
+def apply_values(prefix: str, config) -> None:
+    """Put a config's values into the stored settings ``prefix + name`` (a preset button)."""
+    for key, value in config.to_dict().items():
+        st.session_state[prefix + key] = value
+
+
+def stored_config(prefix: str, config_class):
+    """The config a page's stored settings describe (``prefix + name`` for each field)."""
+    ss = st.session_state
+    return config_class.from_dict({name: ss[prefix + name]
+                                   for name in config_class().to_dict()})
+
+
+def page_run(kinds):
+    """The session's run if it trains one of ``kinds`` (the page's own models), else None.
+    A session has one run at a time; other pages show it through ``run_status``."""
+    run = current_run()
+    return run if run is not None and run.kind in kinds else None
 
 
 def session_alive_check():
@@ -129,6 +161,40 @@ def current_model():
     return st.session_state.get("model")
 
 
+PAGE_OF_KIND = {"lowlevel": "app_pages/train.py", "keras": "app_pages/train.py",
+                "lm": "app_pages/language.py", "sentiment": "app_pages/sentiment.py"}
+PAGE_TITLE = {"app_pages/train.py": "Train", "app_pages/language.py": "Language model",
+              "app_pages/sentiment.py": "Sentiment"}
+PICKERS = ("pick_predict", "pick_gates")  # the stored model choice of each page that has one
+
+
+def keep_model(model, run, source: str) -> None:
+    """Make ``model`` the session's newest model, kept beside the newest of each other kind
+    (so Predict and Gates can switch between a three-symbol model, a language model and a
+    sentiment model). ``run`` is its training run, or None for a loaded file."""
+    ss = st.session_state
+    ss["model"], ss["model_run"], ss["model_source"] = model, run, source
+    ss.setdefault("models", {})[model.kind] = {"model": model, "run": run, "source": source}
+    for key in PICKERS:
+        ss[key] = model.kind  # the pages show the newest model first
+
+
+def pick_model(kinds, key: str, label: str = "Model") -> dict | None:
+    """The kept model a page works on, among those of ``kinds``: {"model", "run", "source"}.
+    With more than one, a switch lets the person choose (stored under ``key``)."""
+    ss = st.session_state
+    models = {k: v for k, v in ss.get("models", {}).items() if k in kinds}
+    if not models:
+        return None
+    if ss.get(key) not in models:
+        latest = ss.get("model")
+        ss[key] = latest.kind if latest is not None and latest.kind in models else next(iter(models))
+    if len(models) > 1:
+        st.segmented_control(label, list(models), required=True, **bind(key),
+                             format_func=lambda k: models[k]["model"].title)
+    return models[ss[key]]
+
+
 def adopt_finished_run() -> None:
     """When the session's run has ended with a model (finished, or stopped part-way), make
     it the session's model. A failed run leaves the previous model in place."""
@@ -138,10 +204,8 @@ def adopt_finished_run() -> None:
         return
     ss["adopted_run"] = run
     if run.result is not None:
-        ss["model"] = run.result
-        ss["model_history"] = run.snapshot(max_points=5000)
-        ss["model_run"] = run
-        ss["model_source"] = "trained on the Train page"
+        page = PAGE_TITLE[PAGE_OF_KIND.get(run.kind, "app_pages/train.py")]
+        keep_model(run.result, run, f"trained on the {page} page")
         ss.setdefault("runs_by_kind", {})[run.kind] = run  # the latest of each, to compare
 
 
@@ -158,7 +222,98 @@ def run_status() -> None:
             st.rerun()
         then = ("This page uses the previous model until it ends." if current_model()
                 else "Its model appears here when it ends.")
-        st.info(f"Training in progress: iteration {run.iteration:,} of "
-                f"{run.total_iterations:,}. {then}", icon=":material/hourglass_top:")
+        page = PAGE_OF_KIND.get(run.kind, "app_pages/train.py")
+        st.info(f"Training in progress on the {PAGE_TITLE[page]} page: iteration "
+                f"{run.iteration:,} of {run.total_iterations:,}. {then}",
+                icon=":material/hourglass_top:")
+        st.page_link(page, label=f"Go to {PAGE_TITLE[page]}", icon=":material/arrow_forward:")
 
     _status()
+
+
+# -- the parts every training page shares ------------------------------------------------
+def train_controls(on_train, on_stop, live: bool, error_key: str = "train_error") -> None:
+    """Train and Stop, and the message of a refused start (the previous model stays)."""
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.button("Train", type="primary", on_click=on_train, disabled=live, key="train_button",
+              width="stretch")
+    c2.button("Stop", on_click=on_stop, disabled=not live, key="stop_button", width="stretch")
+    if st.session_state.get(error_key):
+        st.error(md_escape(st.session_state[error_key]), icon=":material/warning:")
+        if current_model() is not None:
+            st.caption("The previously trained model is kept.")
+
+
+def stop_current_run() -> None:
+    run = current_run()
+    if run is not None:
+        run.stop()
+
+
+def other_run_live(kinds) -> bool:
+    """True (and says so) when the session's live run belongs to another page."""
+    run = current_run()
+    if run is None or not run.live or run.kind in kinds:
+        return False
+    run_status()
+    st.caption("One run at a time per browser session: stop it, or wait for it to end, to "
+               "train here.")
+    return True
+
+
+def live_panel(run, draw) -> None:
+    """Redraw ``draw(snapshot)`` twice a second while ``run`` trains, then once more with
+    the whole page when it ends (so the new model is picked up everywhere)."""
+    from lstm_demo import runtime
+
+    live_at_render = run.live
+
+    @st.fragment(run_every=0.5 if live_at_render else None)
+    def panel():
+        # Fewer points while live: the page redraws twice a second, beside the training.
+        snap = run.snapshot(max_points=400 if live_at_render else 2000)
+        if live_at_render and not snap.live:
+            st.rerun()  # the run ended: redraw the whole page with its result
+        if snap.live:
+            st.info(snap.message or f"Training on {runtime.describe(snap.device)}…",
+                    icon=":material/hourglass_top:")
+            st.caption(f"This run: {run.label}. Settings changed above apply to the next run.")
+        draw(snap)
+
+    panel()
+
+
+def progress_metrics(snap, accuracy: tuple[str, float | None], extra=()) -> None:
+    """Progress bar, then Iteration, Loss, an accuracy, ``extra`` (label, text) pairs,
+    ms per iteration and Elapsed (with the time left while it trains)."""
+    st.progress(snap.progress, text=f"iteration {snap.iteration:,} of "
+                                    f"{snap.total_iterations:,}")
+    cells = st.columns(5 + len(extra))
+    cells[0].metric("Iteration", f"{snap.iteration:,}")
+    cells[1].metric("Loss", f"{snap.loss[-1]:.3g}" if snap.loss else "–")
+    cells[2].metric(accuracy[0], f"{accuracy[1]:.2%}" if accuracy[1] is not None else "–")
+    for cell, (label, text) in zip(cells[3:], extra):
+        cell.metric(label, text)
+    cells[-2].metric("ms / iteration",
+                     f"{snap.ms_per_iteration:.2f}" if snap.ms_per_iteration else "–")
+    left = ""
+    if snap.live and snap.ms_per_iteration and snap.iteration > 1:
+        seconds = (snap.total_iterations - snap.iteration) * snap.ms_per_iteration / 1000
+        left = f"≈ {seconds / 60:.0f} min left" if seconds > 90 else f"≈ {seconds:.0f} s left"
+    cells[-1].metric("Elapsed", f"{snap.elapsed:.1f} s", delta=left or None, delta_color="off",
+                     delta_arrow="off")
+
+
+def download_model(trained, run) -> None:
+    """The session's model as one bundle file (weights, vocabulary, settings, history)."""
+    from lstm_demo import bundle
+
+    snap = run.snapshot(max_points=5000) if run is not None else None
+    history = {} if snap is None else {  # now: the download itself runs later
+        "iterations": snap.iterations, "loss": snap.loss, "accuracy": snap.accuracy,
+        "average_accuracy": snap.average_accuracy, "evals": snap.evals}
+    st.download_button(
+        "Download the model (.zip)", data=lambda: bundle.to_bytes(trained, history=history),
+        file_name=bundle.FILENAME, mime="application/zip", key="download_model",
+        on_click="ignore",
+    )
