@@ -113,7 +113,7 @@ class LanguageModelConfig:
     num_steps: int = 20
     dropout: float = 0.2
     batch_size: int = 32
-    epochs: int = 5
+    epochs: int = 10
     learning_rate: float = 0.005
     vocab_cap: int = 10_000  # the most frequent symbols; the rest become <unk>
     holdout: float = 0.1  # the tail of the text kept for held-out accuracy and perplexity

@@ -339,9 +339,10 @@ def keras_cache() -> Path:
     return Path(home) / "datasets"
 
 
-def network_reachable(host: str = KERAS_HOST, timeout: float = 3.0) -> bool:
-    """Whether ``host`` answers on port 443 within ``timeout`` seconds in all (the name
-    lookup included, which a plain socket timeout does not bound)."""
+def network_reachable(host: str | None = None, timeout: float = 3.0) -> bool:
+    """Whether ``host`` (default KERAS_HOST) answers on port 443 within ``timeout`` seconds
+    in all (the name lookup included, which a plain socket timeout does not bound)."""
+    host = host or KERAS_HOST
     answer = []
 
     def probe():

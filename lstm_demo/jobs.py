@@ -36,7 +36,8 @@ def keras_job(corpus: Corpus, config: LowLevelConfig, until_accuracy: float | No
     return job
 
 
-def language_model_job(symbols: list[str], config, lowercase: bool = True):
+def language_model_job(symbols: list[str], config, lowercase: bool = True,
+                       until_accuracy: float | None = None):
     """The stacked LSTM language model (Fig. 2) on a text's symbols."""
 
     def job(run):
@@ -44,12 +45,14 @@ def language_model_job(symbols: list[str], config, lowercase: bool = True):
         from lstm_demo import keras_models
 
         run.set_message(None)
-        return keras_models.fit_language_model(symbols, config, run, lowercase)
+        return keras_models.fit_language_model(symbols, config, run, lowercase,
+                                               until_accuracy=until_accuracy)
 
     return job
 
 
-def sentiment_job(config, labelled=None, source: str = "keras"):
+def sentiment_job(config, labelled=None, source: str = "keras",
+                  until_accuracy: float | None = None):
     """The IMDB classifier (Fig. 7) on a labelled set: ``labelled`` (an
     ``imdb.LabelledSet`` already read), else the ``imdb.data_sources`` key ``source``, read
     here (keras.datasets.imdb may take a download)."""
@@ -68,7 +71,7 @@ def sentiment_job(config, labelled=None, source: str = "keras"):
         run.set_message("Loading TensorFlow and Keras…")
         from lstm_demo import sentiment
 
-        return sentiment.fit_sentiment(data, word_index, config, run)
+        return sentiment.fit_sentiment(data, word_index, config, run, until_accuracy)
 
     return job
 

@@ -217,7 +217,8 @@ class TrainedLanguageModel:
 
 
 def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
-                       lowercase: bool = True, probe_size: int = 24) -> TrainedLanguageModel:
+                       lowercase: bool = True, probe_size: int = 24,
+                       until_accuracy: float | None = None) -> TrainedLanguageModel:
     """Train on all but the last ``holdout`` of the text; report each batch to ``run`` and,
     after each epoch, accuracy and perplexity on the training and held-out windows."""
     reverse, oov = capped_vocabulary(symbols, config.vocab_cap)
@@ -233,7 +234,7 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
                   heldout_windows=len(held.starts), train_symbols=split,
                   heldout_symbols=len(ids) - split,
                   probe_symbols=[reverse[i] for i in probe])
-    state = {"t": time.perf_counter(), "done": 0}
+    state = {"t": time.perf_counter(), "done": 0, "reached": False}
     started = time.perf_counter()
 
     def snapshot(force=False):
@@ -258,6 +259,9 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
             ppl, acc = perplexity(self.model, held)
             run.record_eval(float(np.log(ppl)), acc, perplexity=ppl, split="held-out",
                             epoch=epoch + 1)
+            if until_accuracy is not None and acc >= until_accuracy:
+                state["reached"] = True
+                self.model.stop_training = True
             state["t"] = time.perf_counter()  # the evaluation is not a training step
 
     snapshot()
@@ -273,5 +277,5 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
                "train_seconds": train_seconds, "oov_rate": oov, "vocabulary": len(reverse),
                "train_symbols": split, "heldout_symbols": int(len(ids) - split),
                "parameters": int(model.count_params()), "device": run.device,
-               "stopped": run.should_stop()}
+               "stopped": run.should_stop(), "reached_target": state["reached"]}
     return TrainedLanguageModel(model, reverse, lowercase, config, summary, symbols)

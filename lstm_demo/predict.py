@@ -40,6 +40,8 @@ def read_context(text: str, model, size: int | None = None) -> Context:
     words as ``<unk>``, as it did in training; the others refuse them."""
     size = int(size or model.context_size)
     symbols = to_symbols(text, model.lowercase)
+    if getattr(model, "kind", "") == "lm" and symbols:
+        size = min(size, len(symbols))  # a language model reads any length
     if not symbols:
         return Context([], [], None, problem=f"Type {size} words to get the next one.")
     if len(symbols) < size:

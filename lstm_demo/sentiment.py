@@ -123,10 +123,12 @@ class TrainedSentiment:
 
 
 def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: SentimentConfig,
-                  run) -> TrainedSentiment:
+                  run, until_accuracy: float | None = None) -> TrainedSentiment:
     """``model.fit`` over the training reviews; every batch goes to ``run``, and after each
     epoch the accuracy on a sample of the training reviews, the held-out reviews and the
-    test reviews (``record_eval``, with ``test_accuracy`` and friends)."""
+    test reviews (``record_eval``, with ``test_accuracy`` and friends). With
+    ``until_accuracy``, it stops after the first epoch whose held-out accuracy reaches it
+    (the test set is never used to decide anything)."""
     from lstm_demo.gates import trace_review
 
     run.set_message("Encoding the reviews…")
@@ -140,7 +142,7 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
                   heldout=len(enc.x_held), parameters=int(model.count_params()))
     run.set_message(None)
     sample = np.random.default_rng(1).permutation(len(enc.x_train))[:2000]
-    state = {"t": time.perf_counter(), "done": 0, "epoch": 0}
+    state = {"t": time.perf_counter(), "done": 0, "epoch": 0, "reached": False}
     started = time.perf_counter()
 
     def snapshot(force=False):
@@ -174,6 +176,10 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
             if not run.should_stop():
                 record_epoch()
                 state["t"] = time.perf_counter()  # the evaluation is not a training step
+                held = run.last_eval()["heldout_accuracy"]
+                if until_accuracy is not None and held >= until_accuracy:
+                    state["reached"] = True
+                    self.model.stop_training = True
 
     snapshot()
     model.fit(enc.x_train, enc.y_train, batch_size=config.batch_size, epochs=config.epochs,
@@ -192,6 +198,6 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
         "train_seconds": train_seconds, "device": run.device,
         "parameters": int(model.count_params()), "train_reviews": int(len(enc.x_train)),
         "heldout_reviews": int(len(enc.x_held)), "test_reviews": int(len(enc.x_test)),
-        "data": data.name, "stopped": run.should_stop(),
+        "data": data.name, "stopped": run.should_stop(), "reached_target": state["reached"],
     }
     return trained

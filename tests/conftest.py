@@ -36,3 +36,14 @@ def trained_default(passage):
     assert run.join(120), "training did not finish in 120 s"
     assert run.status == "finished", run.error_detail
     return run.result, corpus, run
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real datasets beside the checkout. Missing on a developer's machine: skip. In CI,
+    which has them, a missing folder is a failure, never a skip."""
+    if not SHARED_DATA.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED_DATA} is missing in CI")
+        pytest.skip(f"{SHARED_DATA} is not here")
+    return SHARED_DATA

@@ -145,3 +145,66 @@ def test_language_model_is_the_papers_fig_2_and_learns(passage):
     probs = trained.next_probabilities(np.array([[trained.dictionary[s] for s in
                                                   ["what", "stands", "in", "the"]]]))
     assert probs.shape == (1, len(trained.reverse)) and abs(probs.sum() - 1) < 1e-4
+
+
+@pytest.fixture(scope="module")
+def lm_run(passage):
+    from lstm_demo.config import LanguageModelConfig
+    from lstm_demo.jobs import language_model_job
+
+    symbols = prepare(passage).symbols * 6
+    config = LanguageModelConfig(hidden=32, num_steps=8, batch_size=8, epochs=5,
+                                 learning_rate=0.01, vocab_cap=40)
+    run = TrainingRun(language_model_job(symbols, config), total_iterations=1000,
+                      kind="lm").start()
+    assert run.join(180) and run.status == FINISHED, run.error_detail
+    return run
+
+
+def test_language_model_reports_vocabulary_oov_and_snapshots(lm_run):
+    trained = lm_run.result
+    extra = lm_run.snapshot().extra
+    assert extra["vocabulary"] == len(trained.reverse) == 40 and "<unk>" in trained.reverse
+    assert 0 < extra["oov_rate"] == trained.summary["oov_rate"] < 1
+    snaps = lm_run.snapshots()
+    assert snaps[0][0] == 0 and snaps[-1][0] == trained.summary["iterations"]
+    assert len(snaps[-1][1]) == 2 and snaps[-1][1][0].steps == len(extra["probe_symbols"])
+
+
+def test_language_model_trace_matches_its_layers(lm_run):
+    import keras
+
+    trained = lm_run.result
+    symbols = "the mind adapts and converts to its own purposes the obstacle".split()
+    trace = gates.trace_symbols(trained, symbols)
+    ids = np.array([[trained.dictionary[s] for s in trace.symbols]])
+    layers = [trained.model.get_layer(f"lstm{k}").output for k in range(2)]
+    h1, h2 = (t.numpy()[0] for t in keras.Model(trained.model.inputs[0], layers)(ids))
+    from test_gates import assert_same
+
+    assert_same(trace.layers[0].h, h1)
+    assert_same(trace.layers[1].h, h2)
+
+
+def test_language_model_predicts_from_a_longer_context_and_reads_unknown_as_unk(lm_run):
+    trained = lm_run.result
+    short = read_context("in the", trained, 3)
+    assert short.ids.shape == (1, 2)  # a language model takes what there is
+    long = read_context("what stands in the way becomes the way . the mind", trained, 200)
+    assert long.ids.shape[1] == 11 and long.problem is None
+    odd = read_context("the zebra mind", trained, 3)
+    assert odd.ids is not None and odd.ids[0, 1] == trained.dictionary["<unk>"]
+    assert "zebra" in odd.note
+    assert top_k(trained, long.ids, 3)[0][1] > 0
+
+
+def test_language_model_bundle_round_trip(lm_run):
+    from lstm_demo import bundle
+
+    trained = lm_run.result
+    loaded, _ = bundle.from_bytes(bundle.to_bytes(trained))
+    assert loaded.kind == "lm" and loaded.reverse == trained.reverse
+    ids = np.array([[1, 2, 3, 4, 5]])
+    assert np.allclose(loaded.next_probabilities(ids), trained.next_probabilities(ids),
+                       atol=1e-6)
+    assert loaded.summary["perplexity"] == trained.summary["perplexity"]
