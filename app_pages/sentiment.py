@@ -162,6 +162,9 @@ def settings_section(live: bool):
     c2.number_input(f"Held-out share ({lim('holdout')})", step=0.05, **ui.bind("sent_holdout"),
                     help="Kept out of the training reviews for the held-out curve.")
     c3.number_input(f"Random seed ({lim('seed')})", step=1, **ui.bind("sent_seed"))
+    c4.toggle("Keep the best epoch", **ui.bind("sent_keep_best"),
+              help="End with the weights of the epoch with the best held-out accuracy (the "
+                   "test reviews never decide anything).")
     config = ui.stored_config("sent_", settings.SentimentConfig)
     if settings.validate_sentiment(config):
         return
@@ -193,10 +196,12 @@ def result_summary(run):
     how = (f"Stopped after {s['iterations']:,} steps; the partly trained model is kept"
            if run.status == STOPPED else f"Done: {s['epochs']} epoch(s), {s['iterations']:,} "
            f"steps in {s['train_seconds']:.0f} s on {runtime.describe(s['device'])}")
+    kept = (f" It keeps the weights of epoch {s['kept_epoch']}, the best on the held-out "
+            "reviews." if s.get("kept_epoch") and s["kept_epoch"] != s.get("epochs") else "")
     st.success(f"{how}. **Test accuracy {s['test_accuracy']:.2%}** on "
                f"{s['test_reviews']:,} reviews; held-out {s['heldout_accuracy']:.2%}; "
-               f"training {s['accuracy']:.2%}. (The paper: 85.12% on IMDB's 25,000 test "
-               "reviews.)", icon=":material/check_circle:")
+               f"training {s['accuracy']:.2%}.{kept} (The paper: 85.12% on IMDB's 25,000 "
+               "test reviews.)", icon=":material/check_circle:")
     if ui.current_model() is trained:
         c1, c2 = st.columns([1, 3])
         c1.page_link("app_pages/gates.py", label="Look at its gates", icon=":material/grid_on:")

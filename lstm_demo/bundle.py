@@ -142,6 +142,7 @@ _SUMMARY_TYPES = {"accuracy": float, "loss": float, "average_accuracy": float,
                   # the sentiment model
                   "test_accuracy": float, "test_loss": float, "epochs": int,
                   "train_reviews": int, "heldout_reviews": int, "test_reviews": int,
+                  "kept_epoch": int,
                   "data": str}
 
 

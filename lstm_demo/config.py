@@ -170,12 +170,13 @@ class SentimentConfig:
     maxlen: int = 200
     units: int = 100
     dense: int = 250
-    dropout: float = 0.2
-    epochs: int = 3
+    dropout: float = 0.5
+    epochs: int = 10
     batch_size: int = 64
     learning_rate: float = 0.001
     holdout: float = 0.1  # share of the training reviews kept out, for the held-out curve
     seed: int = 0
+    keep_best: bool = True  # end with the weights of the epoch best on the held-out reviews
 
     layers = 1  # one LSTM layer (for the pages that show "units x layers")
 

@@ -142,7 +142,8 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
                   heldout=len(enc.x_held), parameters=int(model.count_params()))
     run.set_message(None)
     sample = np.random.default_rng(1).permutation(len(enc.x_train))[:2000]
-    state = {"t": time.perf_counter(), "done": 0, "epoch": 0, "reached": False}
+    state = {"t": time.perf_counter(), "done": 0, "epoch": 0, "reached": False,
+             "best": -1.0, "best_weights": None, "best_eval": None}
     started = time.perf_counter()
 
     def snapshot(force=False):
@@ -177,6 +178,9 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
                 record_epoch()
                 state["t"] = time.perf_counter()  # the evaluation is not a training step
                 held = run.last_eval()["heldout_accuracy"]
+                if config.keep_best and held > state["best"]:  # NaN (no held-out) never is
+                    state["best"], state["best_eval"] = held, run.last_eval()
+                    state["best_weights"] = self.model.get_weights()
                 if until_accuracy is not None and held >= until_accuracy:
                     state["reached"] = True
                     self.model.stop_training = True
@@ -189,6 +193,11 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
     if last is None or last["iteration"] != state["done"]:  # stopped inside an epoch
         record_epoch()
         last = run.last_eval()
+    kept = "last"
+    if state["best_weights"] is not None and state["best_eval"]["iteration"] != state["done"] \
+            and state["best"] >= last["heldout_accuracy"]:
+        model.set_weights(state["best_weights"])  # the epoch best on the held-out reviews
+        last, kept = state["best_eval"], state["best_eval"]["epoch"]
     if run.snapshots()[-1][0] != state["done"]:
         snapshot(force=True)
     trained.summary = {
@@ -199,5 +208,6 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
         "parameters": int(model.count_params()), "train_reviews": int(len(enc.x_train)),
         "heldout_reviews": int(len(enc.x_held)), "test_reviews": int(len(enc.x_test)),
         "data": data.name, "stopped": run.should_stop(), "reached_target": state["reached"],
+        "kept_epoch": kept if kept != "last" else state["epoch"],
     }
     return trained

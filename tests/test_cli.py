@@ -101,3 +101,51 @@ def test_train_the_keras_twin(tmp_path):
     assert last["accuracy"] >= 0.97 and last["reached_target"]
     result = cli("predict", "--load", str(tmp_path), "--json", "stands", "in", "the")
     assert json.loads(result.stdout)["top"][0]["symbol"] == "way"
+
+
+def test_help_lists_every_model():
+    result = cli("train", "--help")
+    for name in ("lowlevel", "keras", "lm", "sentiment"):
+        assert name + ":" in " ".join(result.stdout.split())
+
+
+def test_train_the_language_model_on_a_corpus(tmp_path, passage):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(passage * 8)
+    result = cli("train", "--model", "lm", "--data", str(corpus), "--units", "32", "--epochs",
+                 "3", "--num-steps", "10", "--save", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["epoch"] for e in lines if e["event"] == "epoch"] == [1, 2, 3]
+    last = lines[-1]
+    assert last["event"] == "done" and last["perplexity"] > 1 and last["vocabulary"] == 65
+    result = cli("predict", "--load", str(tmp_path), "--json", "what", "stands", "in", "the")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["context"] == ["what", "stands", "in", "the"]
+
+
+def test_train_the_sentiment_model_on_a_labelled_file(tmp_path):
+    from lstm_demo.imdb import BUNDLED_REVIEWS
+
+    result = cli("train", "--model", "sentiment", "--data", str(BUNDLED_REVIEWS), "--epochs",
+                 "2", "--units", "16", "--save", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    last = json.loads(result.stdout.splitlines()[-1])
+    assert last["event"] == "done" and 0 <= last["test_accuracy"] <= 1
+    assert last["test_reviews"] == 60 and last["parameters"] > 0
+    result = cli("predict", "--load", str(tmp_path), "--json", "a", "wonderful", "film")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert 0 <= answer["positive_probability"] <= 1 and answer["words"] == 3
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["train", "--model", "sentiment", "--data", "/no/such.csv"], "no such file or folder"),
+    (["train", "--model", "sentiment", "--num-words", "99999"], "from 10 to 10,003"),
+    (["train", "--model", "lm", "--text", "/no/such.txt"], "no such file"),
+    (["train", "--model", "lm", "--num-steps", "500"], "Steps per window must be"),
+])
+def test_bad_variant_arguments_exit_with_one_line(args, needle):
+    result = cli(*args)
+    assert result.returncode != 0
+    assert needle in result.stderr.strip().splitlines()[-1], result.stderr
