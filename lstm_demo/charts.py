@@ -34,7 +34,7 @@ def _layout(fig: go.Figure, title: str, y_title: str, height: int = 320) -> go.F
     return fig
 
 
-def loss_figure(snap) -> go.Figure:
+def loss_figure(snap, eval_name: str = "all training pairs") -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=snap.iterations, y=snap.loss, mode="lines", name="batch loss",
@@ -45,8 +45,8 @@ def loss_figure(snap) -> go.Figure:
     if evals:
         fig.add_trace(go.Scatter(
             x=[e["iteration"] for e in evals], y=[e["loss"] for e in evals],
-            mode="markers", name="all training pairs", marker=dict(color=ACCENT, size=8),
-            hovertemplate="iteration %{x}<br>loss on all pairs %{y:.4f}<extra></extra>",
+            mode="markers", name=eval_name, marker=dict(color=ACCENT, size=8),
+            hovertemplate=f"iteration %{{x}}<br>loss on {eval_name} %{{y:.4f}}<extra></extra>",
         ))
     fig.update_yaxes(type="log", exponentformat="e")
     return _layout(fig, "Loss (cross-entropy)", "loss (log scale)")
