@@ -17,5 +17,6 @@ page = st.navigation([
     st.Page("app_pages/predict.py", title="Predict", icon=":material/psychology:"),
     st.Page("app_pages/gates.py", title="Gates", icon=":material/grid_on:"),
 ])
+ui.model_file_sidebar()
 page.run()
 runtime.first_page_sent()

@@ -176,8 +176,8 @@ st.title("Inside the cells")
 ui.run_status()
 entry = ui.pick_model(("lowlevel", "keras", "lm", "sentiment"), "pick_gates")
 if entry is None:
-    st.info("No model yet. Train one on the Train page (a few seconds), or load a saved bundle "
-            "on the Predict page.", icon=":material/info:")
+    st.info("No model yet. Train one on the Train page (a few seconds), or load a saved model "
+            "file in the sidebar (*Model file*).", icon=":material/info:")
     st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
 else:
     model = entry["model"]

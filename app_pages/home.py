@@ -40,6 +40,23 @@ with col3:
     )
     st.page_link("app_pages/gates.py", label="Go to Gates", icon=":material/grid_on:")
 
+st.subheader("The paper's Keras models")
+k1, k2 = st.columns(2)
+with k1:
+    st.markdown(
+        "**Language model** (Fig. 2): two stacked LSTM layers and a TimeDistributed softmax "
+        "read windows of text and predict the next symbol at every step. Train it on Aesop's "
+        "Fables, your own text or a corpus, and watch its perplexity on text it never saw."
+    )
+    st.page_link("app_pages/language.py", label="Go to Language model", icon=":material/notes:")
+with k2:
+    st.markdown(
+        "**Sentiment** (Fig. 7): the IMDB classifier, 135,901 parameters. Train it on the "
+        "app's own reviews (no network needed) or on IMDB, then type a review and see what "
+        "the model reads, what it thinks, and its gates."
+    )
+    st.page_link("app_pages/sentiment.py", label="Go to Sentiment", icon=":material/reviews:")
+
 st.subheader("The LSTM cell, as the paper writes it")
 st.latex(r"""
 \begin{aligned}

@@ -9,7 +9,7 @@ from lstm_demo import config as settings
 from lstm_demo.datasets import SAMPLES, corpus_files, data_folder, decode_text, read_corpus
 from lstm_demo.jobs import language_model_job
 from lstm_demo.text import MAX_TEXT_BYTES, TextError, capped_vocabulary, to_symbols
-from lstm_demo.training import FAILED, STOPPED, TrainingRun
+from lstm_demo.training import FAILED, STOPPED, QueueFull, TrainingRun
 
 ss = st.session_state
 KINDS = ("lm",)
@@ -69,7 +69,7 @@ def on_train():
         ss.lm_error = "Cannot train: " + " ".join(problems)
         return
     steps = settings.lm_steps_per_epoch(len(symbols), config)
-    ss.run = TrainingRun(
+    run = TrainingRun(
         language_model_job(symbols, config, ss.lm_lowercase),
         total_iterations=config.epochs * steps,
         device=ss.device,
@@ -78,7 +78,12 @@ def on_train():
                f"{steps:,} steps, vocabulary cap {config.vocab_cap:,}"),
         owner_alive=ui.session_alive_check(),
         kind="lm",
-    ).start()
+    )
+    try:
+        ss.run = run.start()
+    except QueueFull as exc:  # the server is at its cap with a full queue: nothing starts
+        ss.lm_error = str(exc)
+        return
 
 
 def text_section():

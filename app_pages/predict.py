@@ -2,35 +2,16 @@
 
 import streamlit as st
 
-from lstm_demo import bundle, charts, ui
+from lstm_demo import charts, ui
 from lstm_demo.predict import continue_text, join_symbols, read_context, top_k
 
 ss = st.session_state
-
-
-def on_upload_bundle():
-    uploaded = ss.get("bundle_upload")
-    if uploaded is None:
-        return
-    try:
-        trained, _ = bundle.from_bytes(uploaded.getvalue())
-    except bundle.BundleError as exc:
-        ss.bundle_error = str(exc)
-        return
-    ss.pop("bundle_error", None)
-    ui.keep_model(trained, None, f"loaded from {uploaded.name}")
 
 
 WORD_MODELS = ("lowlevel", "keras", "lm")  # the models that predict the next symbol
 
 
 def model_section():
-    with st.expander("Load a saved model (.zip from any page's download or `--save`)",
-                     expanded=ui.current_model() is None):
-        st.file_uploader("Model bundle", type=["zip"], key="bundle_upload",
-                         on_change=on_upload_bundle)
-        if ss.get("bundle_error"):
-            st.error(ui.md_escape(ss.bundle_error))
     entry = ui.pick_model(WORD_MODELS, "pick_predict")
     if entry is None:
         if "sentiment" in ss.get("models", {}):
@@ -39,7 +20,8 @@ def model_section():
             st.page_link("app_pages/sentiment.py", label="Go to Sentiment",
                          icon=":material/reviews:")
         st.info("No model that predicts words yet. Train one on the Train page (a few "
-                "seconds) or the Language model page, or load a saved bundle above.",
+                "seconds) or the Language model page, or load a saved model file (sidebar, "
+                "*Model file*).",
                 icon=":material/info:")
         st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
         return None

@@ -10,7 +10,7 @@ from lstm_demo import config as settings
 from lstm_demo.datasets import DATA_ENV, data_folder
 from lstm_demo.gates import most_active
 from lstm_demo.jobs import sentiment_job
-from lstm_demo.training import FAILED, STOPPED, TrainingRun
+from lstm_demo.training import FAILED, STOPPED, QueueFull, TrainingRun
 
 ss = st.session_state
 KINDS = ("sentiment",)
@@ -81,7 +81,7 @@ def on_train():
         return
     steps = (settings.steps_per_epoch(len(labelled.train_texts), config) if labelled
              else -(-22_500 // config.batch_size))  # keras.datasets.imdb: 25,000 - held out
-    ss.run = TrainingRun(
+    run = TrainingRun(
         sentiment_job(config, labelled, ss.sent_source),
         total_iterations=config.epochs * steps,
         device=ss.device,
@@ -90,7 +90,12 @@ def on_train():
                f"{config.epochs} epochs"),
         owner_alive=ui.session_alive_check(),
         kind="sentiment",
-    ).start()
+    )
+    try:
+        ss.run = run.start()
+    except QueueFull as exc:  # the server is at its cap with a full queue: nothing starts
+        ss.sent_error = str(exc)
+        return
 
 
 def data_section():
@@ -243,7 +248,7 @@ def review_section():
     entry = ss.get("models", {}).get("sentiment")
     st.subheader("4 · Your review")
     if entry is None:
-        st.caption("Train the model (or load a saved one on the Predict page) to try it on "
+        st.caption("Train the model (or load a saved one: sidebar, *Model file*) to try it on "
                    "your own review.")
         return
     model = entry["model"]

@@ -10,7 +10,7 @@ from lstm_demo import config as settings
 from lstm_demo.datasets import SAMPLES, decode_text
 from lstm_demo.jobs import JOBS, MODEL_KINDS
 from lstm_demo.text import MAX_TEXT_BYTES, TextError, prepare
-from lstm_demo.training import FAILED, STOPPED, TrainingRun
+from lstm_demo.training import FAILED, STOPPED, QueueFull, TrainingRun
 
 ss = st.session_state
 CUSTOM = "custom"
@@ -61,7 +61,7 @@ def on_train():
     if problems:
         ss.train_error = "Settings out of range: " + " ".join(problems)
         return
-    ss.run = TrainingRun(
+    run = TrainingRun(
         JOBS[kind](corpus, config, until),
         total_iterations=config.iterations,
         device=ss.device,
@@ -72,7 +72,12 @@ def on_train():
                f"batch {config.batch_size}, {config.iterations:,} iterations"),
         owner_alive=ui.session_alive_check(),
         kind=kind,
-    ).start()
+    )
+    try:
+        ss.run = run.start()
+    except QueueFull as exc:  # the server is at its cap with a full queue: nothing starts
+        ss.train_error = str(exc)
+        return
     ss.run.extra["text_key"] = hash((ss.train_text, ss.lowercase))
     ss.run_corpus_counts = corpus.counts()
 

@@ -289,8 +289,7 @@ def _train(args) -> int:
     trained = run.result
     summary = dict(trained.summary)
     if args.save:
-        snap = run.snapshot(max_points=5000)
-        path = bundle.save(trained, args.save, history=_history(snap))
+        path = bundle.save(trained, args.save, *bundle.run_record(run))
         summary["saved"] = str(path)
     summary["status"] = run.status
     summary["symbols"] = len(corpus.symbols)
@@ -347,7 +346,7 @@ def _train_variant(args) -> int:
     trained = run.result
     summary = dict(trained.summary) | extra
     if args.save:
-        path = bundle.save(trained, args.save, history=_history(run.snapshot(max_points=5000)))
+        path = bundle.save(trained, args.save, *bundle.run_record(run))
         summary["saved"] = str(path)
     summary["status"] = run.status
     _emit(args, {"event": "done"} | summary)
@@ -371,11 +370,6 @@ def _train_variant(args) -> int:
 def _emit(args, obj: dict) -> None:
     if args.json:
         print(json.dumps(obj), flush=True)
-
-
-def _history(snap) -> dict:
-    return {"iterations": snap.iterations, "loss": snap.loss, "accuracy": snap.accuracy,
-            "average_accuracy": snap.average_accuracy, "evals": snap.evals}
 
 
 def _predict(args) -> int:

@@ -32,7 +32,37 @@ class BundleError(ValueError):
 KERAS_KINDS = ("keras", "lm", "sentiment")
 
 
-def to_bytes(trained, history: dict | None = None) -> bytes:
+SNAPSHOT_FIELDS = ("i", "f", "g", "o", "c", "h", "c0", "h0")  # what the replay draws
+
+
+def run_record(run) -> tuple[dict, list]:
+    """(history, gate snapshots) of a training run, for ``to_bytes``."""
+    if run is None:
+        return {}, []
+    snap = run.snapshot(max_points=5000)
+    history = {"iterations": snap.iterations, "loss": snap.loss, "accuracy": snap.accuracy,
+               "average_accuracy": snap.average_accuracy, "seconds": snap.seconds,
+               "evals": snap.evals, "status": run.status, "label": run.label,
+               "total_iterations": snap.total_iterations,
+               "accuracy_window": getattr(run, "accuracy_window", 1),
+               "probe_symbols": list(snap.extra.get("probe_symbols", []))}
+    return history, run.snapshots()
+
+
+def _snapshot_bytes(snapshots: list) -> bytes:
+    arrays = {}
+    for k, (_, layers) in enumerate(snapshots):
+        for n, layer in enumerate(layers):
+            for name in SNAPSHOT_FIELDS:
+                arrays[f"s{k}_l{n}_{name}"] = np.asarray(getattr(layer, name), np.float32)
+    out = io.BytesIO()
+    np.savez_compressed(out, **arrays)
+    return out.getvalue()
+
+
+def to_bytes(trained, history: dict | None = None, snapshots: list | None = None) -> bytes:
+    """The bundle of a trained model, with its training history and gate snapshots (a
+    list of (iteration, [LayerTrace])) when given."""
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -42,6 +72,8 @@ def to_bytes(trained, history: dict | None = None) -> bytes:
         "summary": trained.summary,
         "history": history or {},
         "text_symbols": list(getattr(trained, "text_symbols", []))[:MAX_TEXT_SYMBOLS],
+        "snapshots": {"iterations": [int(it) for it, _ in snapshots or []],
+                      "layers": len(snapshots[0][1]) if snapshots else 0},
     }
     if trained.kind == "sentiment":  # the words it knows: word -> rank in Keras's index
         manifest["words"] = trained.words
@@ -52,6 +84,8 @@ def to_bytes(trained, history: dict | None = None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest))
+        if snapshots:
+            zf.writestr("snapshots.npz", _snapshot_bytes(snapshots))
         if trained.kind in KERAS_KINDS:
             zf.writestr("model.keras", _keras_bytes(trained.model))
         else:
@@ -68,14 +102,41 @@ def _keras_bytes(model) -> bytes:
         return path.read_bytes()
 
 
-def save(trained, path: str | Path, history: dict | None = None) -> Path:
+def save(trained, path: str | Path, history: dict | None = None,
+         snapshots: list | None = None) -> Path:
     """Write a bundle to ``path``; a directory gets ``FILENAME`` inside it."""
     path = Path(path)
     if path.suffix != ".zip":
         path.mkdir(parents=True, exist_ok=True)
         path = path / FILENAME
-    path.write_bytes(to_bytes(trained, history))
+    path.write_bytes(to_bytes(trained, history, snapshots))
     return path
+
+
+def read_snapshots(data: bytes, manifest: dict) -> list:
+    """The gate snapshots of a bundle as (iteration, [LayerTrace]); [] when it has none
+    or they do not fit (a replay is a view; a bad one is dropped, not fatal)."""
+    from lstm_demo.gates import LayerTrace
+
+    info = manifest.get("snapshots") or {}
+    iterations, n_layers = info.get("iterations") or [], info.get("layers") or 0
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        if "snapshots.npz" not in zf.namelist() or not isinstance(n_layers, int):
+            return []
+        with np.load(io.BytesIO(zf.read("snapshots.npz")), allow_pickle=False) as npz:
+            out = []
+            for k, iteration in enumerate(iterations):
+                layers = []
+                for n in range(n_layers):
+                    f = {name: npz[f"s{k}_l{n}_{name}"] for name in SNAPSHOT_FIELDS}
+                    empty = np.zeros((f["h"].shape[0], 0), np.float32)  # parts not kept
+                    layers.append(LayerTrace(x_part=empty, h_part=empty,
+                                             bias=np.zeros(0, np.float32), **f))
+                out.append((int(iteration), layers))
+            return out
+    except Exception:  # noqa: BLE001  (any damage here only loses the replay)
+        return []
 
 
 def read(path: str | Path) -> tuple[object, dict]:
@@ -268,3 +329,43 @@ def _load_lowlevel(manifest: dict, weights: dict):
     except ValueError as exc:
         raise BundleError(f"The weights do not fit the settings and dictionary: {exc}") from exc
     return lowlevel.TrainedThreeSymbol(model, reverse, lowercase, config, summary, text)
+
+
+def _clean_history(history) -> dict:
+    """Only lists of numbers and evaluations of numbers: a bundle is data from anywhere."""
+    if not isinstance(history, dict):
+        return {}
+
+    def numbers(values):
+        return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)] \
+            if isinstance(values, list) else []
+
+    clean = {name: numbers(history.get(name)) for name in
+             ("iterations", "loss", "accuracy", "average_accuracy", "seconds")}
+    clean["evals"] = [
+        {k: v for k, v in e.items() if isinstance(k, str)
+         and (isinstance(v, (int, float, str)) and not isinstance(v, bool))}
+        for e in history.get("evals", []) if isinstance(e, dict)
+        and isinstance(e.get("iteration"), int)] if isinstance(history.get("evals"), list) else []
+    for key, kind in (("status", str), ("label", str), ("total_iterations", int),
+                      ("accuracy_window", int)):
+        if isinstance(history.get(key), kind) and not isinstance(history.get(key), bool):
+            clean[key] = history[key]
+    probe = history.get("probe_symbols")
+    clean["probe_symbols"] = [s for s in probe if isinstance(s, str)] \
+        if isinstance(probe, list) else []
+    return clean
+
+
+def restore(data: bytes):
+    """(trained model, RestoredRun) from bundle bytes: the model, and its run as the pages
+    show a finished run (curves, result, replay). Raises BundleError like ``from_bytes``."""
+    from lstm_demo.training import RestoredRun
+
+    trained, manifest = from_bytes(data)
+    history = _clean_history(manifest.get("history"))
+    snapshots = read_snapshots(data, manifest)
+    probe = history.get("probe_symbols", [])
+    if snapshots and any(layer.steps != len(probe) for _, layers in snapshots for layer in layers):
+        snapshots = []  # they do not fit the probe text: no replay rather than a wrong one
+    return trained, RestoredRun(trained, history, snapshots, trained.kind)

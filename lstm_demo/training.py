@@ -10,6 +10,7 @@ The thread never touches Streamlit.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 import traceback
@@ -19,8 +20,88 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STARTING, RUNNING, FINISHED, STOPPED, FAILED = "starting", "running", "finished", "stopped", "failed"
-LIVE = (STARTING, RUNNING)
+QUEUED = "queued"  # waiting for a free training slot on the server
+LIVE = (QUEUED, STARTING, RUNNING)
 MAX_SNAPSHOTS = 50  # gate snapshots kept per run; thinned evenly as the run grows
+
+
+class QueueFull(RuntimeError):
+    """The server's training queue is full; the message says so, for the page."""
+
+
+def default_capacity() -> int:
+    """Concurrent training runs per server: $LSTM_DEMO_MAX_RUNS, else one per CPU core
+    (at least 2). Each run's TensorFlow ops use all cores, so more runs than cores only
+    make every run slower."""
+    value = os.environ.get("LSTM_DEMO_MAX_RUNS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(2, os.cpu_count() or 1)
+
+
+class Slots:
+    """A server-wide cap on concurrent training runs, with a first-come first-served queue
+    of bounded length behind it. One instance (``SLOTS``) is shared by every session."""
+
+    def __init__(self, capacity: int | None = None, max_waiting: int = 30):
+        self.capacity = capacity or default_capacity()
+        self.max_waiting = max_waiting
+        self._cond = threading.Condition()
+        self._running: set = set()
+        self._waiting: deque = deque()
+
+    def admit(self, run) -> None:
+        """Join the queue, or raise QueueFull when it is already full."""
+        with self._cond:
+            if len(self._running) >= self.capacity and len(self._waiting) >= self.max_waiting:
+                raise QueueFull(
+                    f"The server is busy: {len(self._running)} runs are training and "
+                    f"{len(self._waiting)} are waiting (the limit). Try again in a minute.")
+            self._waiting.append(run)
+
+    def wait_turn(self, run, should_stop) -> bool:
+        """Block until ``run`` is first in the queue and a slot is free (True), or until
+        ``should_stop()`` (False, and the run leaves the queue)."""
+        while True:
+            stop = should_stop()  # outside the lock: it may take the run's own lock
+            with self._cond:
+                if stop:
+                    if run in self._waiting:
+                        self._waiting.remove(run)
+                    self._cond.notify_all()
+                    return False
+                if self._waiting and self._waiting[0] is run and \
+                        len(self._running) < self.capacity:
+                    self._waiting.popleft()
+                    self._running.add(run)
+                    self._cond.notify_all()
+                    return True
+                self._cond.wait(0.2)
+
+    def release(self, run) -> None:
+        with self._cond:
+            self._running.discard(run)
+            if run in self._waiting:
+                self._waiting.remove(run)
+            self._cond.notify_all()
+
+    def position(self, run) -> int | None:
+        """1 for the next run to start, None when not waiting."""
+        with self._cond:
+            return self._waiting.index(run) + 1 if run in self._waiting else None
+
+    def runs(self) -> list:
+        """Every run training or waiting, oldest first."""
+        with self._cond:
+            return list(self._running) + list(self._waiting)
+
+    def counts(self) -> dict:
+        with self._cond:
+            return {"running": len(self._running), "waiting": len(self._waiting),
+                    "capacity": self.capacity}
+
+
+SLOTS = Slots()
 
 
 @dataclass
@@ -42,6 +123,7 @@ class Snapshot:
     error: str | None
     message: str | None
     extra: dict = field(default_factory=dict)
+    queue_position: int | None = None  # while QUEUED: 1 = next to start
 
     @property
     def live(self) -> bool:
@@ -75,6 +157,7 @@ class TrainingRun:
         owner_alive: Callable[[], bool] | None = None,
         owner_grace: float = 10.0,
         kind: str = "",
+        slots: Slots | None = None,
     ):
         self.job = job
         self.total_iterations = int(total_iterations)
@@ -90,6 +173,7 @@ class TrainingRun:
         self._owner_grace = owner_grace
         self._owner_checked = 0.0
         self._owner_gone_since: float | None = None
+        self.slots = slots or SLOTS
         self.status = STARTING
         self.error: str | None = None
         self.error_detail: str | None = None
@@ -115,7 +199,10 @@ class TrainingRun:
 
     # -- control (any thread) ----------------------------------------------------------
     def start(self) -> TrainingRun:
-        self._started = time.perf_counter()
+        """Queue the run for a training slot and start its thread; raises QueueFull (and
+        starts nothing) when the server's queue is full."""
+        self.slots.admit(self)
+        self.status = QUEUED
         self._thread.start()
         return self
 
@@ -243,6 +330,7 @@ class TrainingRun:
             return dict(self._evals[-1]) if self._evals else None
 
     def snapshot(self, max_points: int = 2000) -> Snapshot:
+        position = self.slots.position(self)  # not under our lock (lock order: slots first)
         with self._lock:
             return Snapshot(
                 status=self.status,
@@ -260,10 +348,19 @@ class TrainingRun:
                 error=self.error,
                 message=self.message,
                 extra=dict(self.extra),
+                queue_position=position if self.status == QUEUED else None,
             )
 
     # -- the thread --------------------------------------------------------------------
     def _main(self) -> None:
+        if not self.slots.wait_turn(self, self.should_stop):
+            with self._lock:  # stopped (or its tab closed) while waiting: nothing trained
+                self.status = STOPPED
+                self._started = self._ended = time.perf_counter()
+            return
+        with self._lock:
+            self.status = STARTING
+            self._started = time.perf_counter()
         try:
             from lstm_demo.runtime import import_tensorflow
 
@@ -281,3 +378,68 @@ class TrainingRun:
                 self.status = FAILED
         finally:
             self._ended = time.perf_counter()
+            self.slots.release(self)
+
+
+class RestoredRun:
+    """A finished run read back from a bundle: the read-only face of a TrainingRun
+    (``snapshot``, ``snapshots``, ``status``, ``result``...), so that the pages draw its
+    curves, result and replay exactly as they drew the run that made it."""
+
+    live = alive = False
+    error = error_detail = message = None
+
+    def __init__(self, result, history: dict, snapshots: list, kind: str):
+        self.result, self.kind = result, kind
+        self.status = history.get("status") if history.get("status") in (FINISHED, STOPPED) \
+            else FINISHED
+        self.label = str(history.get("label", ""))[:300]
+        self.accuracy_window = int(history.get("accuracy_window", 1))
+        self.iterations = [int(v) for v in history.get("iterations", [])]
+        n = len(self.iterations)
+        self.series = {name: [float(v) for v in history.get(name, [])][:n]
+                       for name in ("loss", "accuracy", "average_accuracy", "seconds")}
+        for name, values in self.series.items():
+            if len(values) != n:  # a history that does not line up is dropped, not guessed
+                self.series[name] = [] if name == "seconds" else [float("nan")] * n
+        self.evals = list(history.get("evals", []))
+        self.total_iterations = int(history.get("total_iterations") or (self.iterations or [0])[-1])
+        summary = getattr(result, "summary", {})
+        self.device = str(summary.get("device", "/CPU:0"))
+        self.extra = {"probe_symbols": list(history.get("probe_symbols", []))}
+        self._snapshots = list(snapshots)
+
+    @property
+    def iteration(self) -> int:
+        return self.iterations[-1] if self.iterations else 0
+
+    @property
+    def elapsed(self) -> float:
+        return self.series["seconds"][-1] if self.series["seconds"] else 0.0
+
+    def stop(self) -> None:
+        pass
+
+    def join(self, timeout: float | None = None) -> bool:
+        return True
+
+    def should_stop(self) -> bool:
+        return True
+
+    def last_eval(self) -> dict | None:
+        return dict(self.evals[-1]) if self.evals else None
+
+    def snapshots(self) -> list:
+        return list(self._snapshots)
+
+    def snapshot(self, max_points: int = 2000) -> Snapshot:
+        s = self.series
+        seconds = s["seconds"] or [0.0] * len(self.iterations)
+        return Snapshot(
+            status=self.status, iteration=self.iteration, total_iterations=self.total_iterations,
+            elapsed=self.elapsed, ms_per_iteration=None,
+            iterations=_thin(self.iterations, max_points), loss=_thin(s["loss"], max_points),
+            accuracy=_thin(s["accuracy"], max_points),
+            average_accuracy=_thin(s["average_accuracy"], max_points),
+            seconds=_thin(seconds, max_points), evals=[dict(e) for e in self.evals],
+            device=self.device, error=None, message=None, extra=dict(self.extra))

@@ -275,7 +275,20 @@ def live_panel(run, draw) -> None:
         snap = run.snapshot(max_points=400 if live_at_render else 2000)
         if live_at_render and not snap.live:
             st.rerun()  # the run ended: redraw the whole page with its result
-        if snap.live:
+        if snap.status == "queued":
+            from lstm_demo.training import SLOTS
+
+            c = SLOTS.counts()
+            st.info(f"Waiting for a free training slot: place {snap.queue_position or 1} in "
+                    f"the queue. {c['running']} of the server's {c['capacity']} slots are "
+                    "training. It starts by itself; Stop leaves the queue.",
+                    icon=":material/schedule:")
+        elif snap.status == "stopped" and run.result is None:
+            st.warning("Stopped while it waited for a slot: nothing was trained"
+                       + ("; the previous model is kept." if current_model() else "."),
+                       icon=":material/stop_circle:")
+            return
+        elif snap.live:
             st.info(snap.message or f"Training on {runtime.describe(snap.device)}…",
                     icon=":material/hourglass_top:")
             st.caption(f"This run: {run.label}. Settings changed above apply to the next run.")
@@ -305,16 +318,55 @@ def progress_metrics(snap, accuracy: tuple[str, float | None], extra=()) -> None
                      delta_arrow="off")
 
 
-def download_model(trained, run) -> None:
-    """The session's model as one bundle file (weights, vocabulary, settings, history)."""
+def download_model(trained, run, key: str = "download_model") -> None:
+    """The model as one bundle file: weights, vocabulary, settings, training history and
+    gate snapshots (made when the button is pressed)."""
     from lstm_demo import bundle
 
-    snap = run.snapshot(max_points=5000) if run is not None else None
-    history = {} if snap is None else {  # now: the download itself runs later
-        "iterations": snap.iterations, "loss": snap.loss, "accuracy": snap.accuracy,
-        "average_accuracy": snap.average_accuracy, "evals": snap.evals}
     st.download_button(
-        "Download the model (.zip)", data=lambda: bundle.to_bytes(trained, history=history),
-        file_name=bundle.FILENAME, mime="application/zip", key="download_model",
-        on_click="ignore",
+        "Download the model (.zip)", key=key, on_click="ignore",
+        data=lambda: bundle.to_bytes(trained, *bundle.run_record(run)),
+        file_name=bundle.FILENAME, mime="application/zip",
     )
+
+
+def on_bundle_upload() -> None:
+    """Load an uploaded bundle: the model joins the session's models and, unless a run is
+    training, its restored run becomes the session's run (curves, result, replay). A bad
+    file changes nothing and says why."""
+    from lstm_demo import bundle
+
+    ss = st.session_state
+    uploaded = ss.get("bundle_upload")
+    if uploaded is None:
+        return
+    try:
+        trained, restored = bundle.restore(uploaded.getvalue())
+    except bundle.BundleError as exc:
+        ss["bundle_error"] = str(exc)
+        return
+    ss.pop("bundle_error", None)
+    keep_model(trained, restored, f"loaded from {uploaded.name}")
+    ss.setdefault("runs_by_kind", {})[trained.kind] = restored
+    run = current_run()
+    if run is None or not run.live:
+        ss["run"] = ss["adopted_run"] = restored
+
+
+def model_file_sidebar() -> None:
+    """On every page: load a bundle, and download the session's newest model."""
+    from lstm_demo import bundle
+
+    ss = st.session_state
+    with st.sidebar.expander("Model file", icon=":material/save:",
+                             expanded=bool(ss.get("bundle_error"))):
+        st.file_uploader(f"Load a model bundle (.zip, at most {bundle.MAX_BYTES // 2**20} MB)",
+                         type=["zip"], key="bundle_upload", on_change=on_bundle_upload,
+                         help="A file downloaded from this app or written by "
+                              "`python -m lstm_demo train --save`.")
+        if ss.get("bundle_error"):
+            st.error(md_escape(ss["bundle_error"]))
+        model = current_model()
+        if model is not None:
+            st.caption(md_escape(f"Newest model: {model.title}, {ss.get('model_source', '')}."))
+            download_model(model, ss.get("model_run"), key="sidebar_download")

@@ -47,3 +47,16 @@ def shared_data() -> Path:
             pytest.fail(f"{SHARED_DATA} is missing in CI")
         pytest.skip(f"{SHARED_DATA} is not here")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def no_run_outlives_its_test():
+    """A run left training by a test would hold one of the server's training slots (and a
+    core) for the tests after it: stop whatever is still running or queued."""
+    yield
+    from lstm_demo.training import SLOTS
+
+    for run in SLOTS.runs():
+        run.stop()
+    for run in SLOTS.runs():
+        run.join(30)

@@ -5,6 +5,8 @@ session's TrainingRun and then rerun the page, as the live fragment would."""
 
 import re
 
+import numpy as np
+
 import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
@@ -320,3 +322,27 @@ def test_keras_twin_trains_and_the_comparison_appears():
     at.switch_page("app_pages/gates.py").run()
     assert not at.exception
     assert any("They agree." in plain(s.value) for s in at.success)
+
+
+def test_a_bundle_restores_the_whole_run_on_every_page(trained_app):
+    """Download (what the button makes) -> upload in a fresh session: Train shows the run's
+    curves and result, Predict predicts, Gates replays the snapshots."""
+    at = trained_app
+    run = at.session_state["run"]
+    data = bundle.to_bytes(at.session_state["model"], *bundle.run_record(run))
+    fresh = open_app("train")
+    fresh.file_uploader(key="bundle_upload").set_value(("m.zip", data, "application/zip")).run()
+    assert not fresh.exception
+    restored = fresh.session_state["run"]
+    assert restored.snapshot().iterations == run.snapshot(max_points=5000).iterations
+    assert any("Done" in s.value for s in fresh.success)
+    assert len([el for el in fresh.main if el.type == "plotly_chart"]) == 2
+    fresh.switch_page("app_pages/predict.py").run()
+    assert fresh.dataframe[0].value["symbol"].iloc[0] == "way"
+    fresh.switch_page("app_pages/gates.py").run()
+    assert not fresh.exception
+    assert [it for it, _ in restored.snapshots()] == [it for it, _ in run.snapshots()]
+    slider = fresh.select_slider(key="gates_replay_iter")
+    assert slider.options == [str(it) for it, _ in run.snapshots()]
+    original, loaded = run.snapshots()[-1][1][0], restored.snapshots()[-1][1][0]
+    assert np.array_equal(original.f, loaded.f) and np.array_equal(original.c, loaded.c)

@@ -120,3 +120,45 @@ def test_zip_bomb_is_refused_before_unpacking(good_bytes):
 def test_odd_summaries_are_cleaned_not_trusted(good_bytes, summary):
     loaded, _ = bundle.from_bytes(_with_manifest(good_bytes, summary=summary))
     assert "accuracy" not in loaded.summary and "iterations" not in loaded.summary
+
+
+def test_history_and_snapshots_round_trip(trained_default):
+    trained, _, run = trained_default
+    data = bundle.to_bytes(trained, *bundle.run_record(run))
+    loaded, restored = bundle.restore(data)
+    snap, original = restored.snapshot(max_points=5000), run.snapshot(max_points=5000)
+    assert snap.iterations == original.iterations and snap.loss == original.loss
+    assert snap.seconds == original.seconds and snap.evals == original.evals
+    assert restored.status == run.status and restored.label == run.label
+    assert restored.extra["probe_symbols"] == run.extra["probe_symbols"]
+    ours, theirs = restored.snapshots(), run.snapshots()
+    assert [it for it, _ in ours] == [it for it, _ in theirs]
+    for (_, a), (_, b) in zip(ours, theirs):
+        for la, lb in zip(a, b):
+            for name in bundle.SNAPSHOT_FIELDS:
+                assert np.array_equal(getattr(la, name), getattr(lb, name))
+    assert loaded.reverse == trained.reverse
+
+
+def test_damaged_snapshots_only_lose_the_replay(trained_default):
+    trained, _, run = trained_default
+    data = bundle.to_bytes(trained, *bundle.run_record(run))
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            body = src.read(name)
+            dst.writestr(name, body[:len(body) // 2] if name == "snapshots.npz" else body)
+    loaded, restored = bundle.restore(out.getvalue())
+    assert restored.snapshots() == [] and restored.snapshot().iterations
+    assert loaded.reverse == trained.reverse
+
+
+def test_a_history_of_the_wrong_shape_is_cleaned(good_bytes):
+    data = _with_manifest(good_bytes, history={
+        "iterations": [1, 2, "three"], "loss": "lots", "evals": [{"x": 1}],
+        "status": "running", "label": ["no"]})
+    _, restored = bundle.restore(data)
+    assert restored.iterations == [1, 2] and restored.status == "finished"
+    assert restored.evals == [] and restored.label == ""
+    assert np.isnan(restored.snapshot().loss).all()

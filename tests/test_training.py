@@ -153,3 +153,102 @@ def test_a_run_whose_browser_tab_is_gone_stops_by_itself(passage):
     assert time.perf_counter() - gone < 4.0
     assert run.status == STOPPED and "went away" in run.snapshot().message
     assert run.result is not None
+
+
+# -- the server-wide cap on concurrent runs ------------------------------------------------
+def _waiting_job(release):
+    """A job that records steps until ``release`` is set or it is asked to stop."""
+    def job(run):
+        while not release.is_set() and not run.should_stop():
+            run.record_steps([1.0], [0.5], 0.01)
+            time.sleep(0.01)
+        return "done"
+    return job
+
+
+def _wait_for(predicate, timeout=10.0):
+    deadline = time.time() + timeout
+    while not predicate():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_runs_over_the_cap_wait_in_order_and_start_when_a_slot_frees():
+    import threading
+
+    from lstm_demo.training import QUEUED, Slots
+
+    slots = Slots(capacity=1, max_waiting=5)
+    release = threading.Event()
+    first = TrainingRun(_waiting_job(release), total_iterations=10, slots=slots).start()
+    _wait_for(lambda: first.iteration > 0)
+    second = TrainingRun(_waiting_job(release), total_iterations=10, slots=slots).start()
+    third = TrainingRun(_waiting_job(release), total_iterations=10, slots=slots).start()
+    time.sleep(0.5)
+    assert second.status == third.status == QUEUED and second.iteration == 0
+    assert second.snapshot().queue_position == 1 and third.snapshot().queue_position == 2
+    assert slots.counts() == {"running": 1, "waiting": 2, "capacity": 1}
+    release.set()
+    for run in (first, second, third):
+        assert run.join(10) and run.status == FINISHED and run.result == "done"
+    assert slots.counts() == {"running": 0, "waiting": 0, "capacity": 1}
+
+
+def test_stop_while_queued_leaves_the_queue_and_trains_nothing():
+    import threading
+
+    from lstm_demo.training import Slots
+
+    slots = Slots(capacity=1)
+    release = threading.Event()
+    busy = TrainingRun(_waiting_job(release), total_iterations=10, slots=slots).start()
+    waiting = TrainingRun(_waiting_job(release), total_iterations=10, slots=slots).start()
+    time.sleep(0.3)
+    started = time.perf_counter()
+    waiting.stop()
+    assert waiting.join(2) and time.perf_counter() - started < 1.0
+    assert waiting.status == STOPPED and waiting.result is None and waiting.iteration == 0
+    assert slots.counts()["waiting"] == 0
+    release.set()
+    assert busy.join(5)
+
+
+def test_a_full_queue_refuses_with_a_message_and_starts_nothing():
+    import threading
+
+    from lstm_demo.training import QueueFull, Slots
+
+    slots = Slots(capacity=1, max_waiting=1)
+    release = threading.Event()
+    runs = [TrainingRun(_waiting_job(release), total_iterations=10, slots=slots).start()
+            for _ in range(2)]
+    refused = TrainingRun(_waiting_job(release), total_iterations=10, slots=slots)
+    with pytest.raises(QueueFull, match="The server is busy: 1 runs are training and 1"):
+        refused.start()
+    assert not refused.alive and slots.counts()["waiting"] == 1
+    release.set()
+    assert all(run.join(5) for run in runs)
+
+
+def test_a_queued_run_whose_tab_went_away_gives_up_its_place():
+    import threading
+
+    from lstm_demo.training import Slots
+
+    slots = Slots(capacity=1)
+    release = threading.Event()
+    busy = TrainingRun(_waiting_job(release), total_iterations=10, slots=slots).start()
+    orphan = TrainingRun(_waiting_job(release), total_iterations=10, slots=slots,
+                         owner_alive=lambda: False, owner_grace=0.5).start()
+    assert orphan.join(5) and orphan.status == STOPPED and orphan.result is None
+    release.set()
+    assert busy.join(5)
+
+
+def test_default_capacity_reads_the_setting(monkeypatch):
+    from lstm_demo.training import default_capacity
+
+    monkeypatch.setenv("LSTM_DEMO_MAX_RUNS", "3")
+    assert default_capacity() == 3
+    monkeypatch.setenv("LSTM_DEMO_MAX_RUNS", "lots")
+    assert default_capacity() >= 2
