@@ -19,7 +19,7 @@ def model_section():
                     "try it in the Sentiment page's review box.", icon=":material/info:")
             st.page_link("app_pages/sentiment.py", label="Go to Sentiment",
                          icon=":material/reviews:")
-        st.info("No model that predicts words yet. Train one on the Train page (a few "
+        st.info("No model yet that predicts words. Train one on the Train page (a few "
                 "seconds) or the Language model page, or load a saved model file (sidebar, "
                 "*Model file*).",
                 icon=":material/info:")

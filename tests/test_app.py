@@ -6,7 +6,6 @@ session's TrainingRun and then rerun the page, as the live fragment would."""
 import re
 
 import numpy as np
-
 import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
