@@ -26,7 +26,7 @@ from bench.report import machine, write_section  # noqa: E402
 
 
 def first_page(browser, app: Path, heading: str) -> float:
-    with streamlit_server(app=app, log_name="bench-startup.log") as (url, started, _):
+    with streamlit_server(app=app, log_name="bench-startup.log") as (url, started, _, _pid):
         page = browser.new_page()
         page.goto(url)
         page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)

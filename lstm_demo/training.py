@@ -155,7 +155,7 @@ class TrainingRun:
         accuracy_window: int = 1,
         label: str = "",
         owner_alive: Callable[[], bool] | None = None,
-        owner_grace: float = 10.0,
+        owner_grace: float = 5.0,
         kind: str = "",
         slots: Slots | None = None,
     ):

@@ -173,11 +173,17 @@ def keep_model(model, run, source: str) -> None:
     """Make ``model`` the session's newest model, kept beside the newest of each other kind
     (so Predict and Gates can switch between a three-symbol model, a language model and a
     sentiment model). ``run`` is its training run, or None for a loaded file."""
+    import gc
+
     ss = st.session_state
     ss["model"], ss["model_run"], ss["model_source"] = model, run, source
     ss.setdefault("models", {})[model.kind] = {"model": model, "run": run, "source": source}
     for key in PICKERS:
         ss[key] = model.kind  # the pages show the newest model first
+    # The model replaced is garbage now, but TensorFlow objects sit in reference cycles that
+    # only a full collection frees (the per-rerun one is off: .streamlit/config.toml).
+    # Once per new model is cheap.
+    gc.collect()
 
 
 def pick_model(kinds, key: str, label: str = "Model") -> dict | None:

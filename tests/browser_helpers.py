@@ -28,7 +28,7 @@ def free_port() -> int:
 @contextmanager
 def streamlit_server(extra_env: dict | None = None, log_name: str = "server.log",
                      app: Path = ROOT / "app.py"):
-    """Run `streamlit run APP` on a free port; yield (url, started_at, log path)."""
+    """Run `streamlit run APP` on a free port; yield (url, started_at, log path, pid)."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / log_name
@@ -53,7 +53,7 @@ def streamlit_server(extra_env: dict | None = None, log_name: str = "server.log"
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield url, started, log_path
+        yield url, started, log_path, proc.pid
     finally:
         proc.terminate()
         try:
@@ -73,3 +73,17 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def app():
-    with streamlit_server(log_name="browser-server.log") as (url, started, log), \
+    with streamlit_server(log_name="browser-server.log") as (url, started, log, _), \
             chromium() as browser:
         yield url, started, browser, log
 

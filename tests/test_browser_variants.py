@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def app():
-    with streamlit_server(log_name="browser-variants.log") as (url, _, log), chromium() as browser:
+    with streamlit_server(log_name="browser-variants.log") as (url, _, log, _pid), chromium() as browser:
         yield url, browser, log
 
 

@@ -32,7 +32,7 @@ def test_the_model_is_fig_7_with_135901_parameters():
 @pytest.fixture(scope="module")
 def sentiment_run():
     data = imdb.bundled_reviews()
-    config = SentimentConfig(epochs=4, units=32, dense=32, batch_size=32)
+    config = SentimentConfig(epochs=4, units=32, dense=32, batch_size=32, dropout=0.2)
     run = TrainingRun(sentiment_job(config, data), total_iterations=1).start()
     assert run.join(180), "training did not end"
     assert run.status == FINISHED, run.error_detail
@@ -51,7 +51,10 @@ def test_training_reports_batches_and_train_heldout_test_per_epoch(sentiment_run
         assert e["test_accuracy"] == e["accuracy"]
     s = run.result.summary
     assert s["test_reviews"] == 60 and s["heldout_reviews"] == 24 and s["train_reviews"] == 216
-    assert s["accuracy"] > 0.75  # it learns its own training reviews
+    assert max(e["train_accuracy"] for e in snap.evals) > 0.75  # it learns its own reviews
+    kept = next(e for e in snap.evals if e["epoch"] == s["kept_epoch"])  # best held-out
+    assert kept["heldout_accuracy"] == max(e["heldout_accuracy"] for e in snap.evals)
+    assert (s["test_accuracy"], s["accuracy"]) == (kept["test_accuracy"], kept["train_accuracy"])
     assert len(run.snapshots()) >= 4
 
 
