@@ -9,7 +9,7 @@ from lstm_demo import config as settings
 from lstm_demo.datasets import SAMPLES, corpus_files, data_folder, decode_text, read_corpus
 from lstm_demo.jobs import language_model_job
 from lstm_demo.text import MAX_TEXT_BYTES, TextError, capped_vocabulary, to_symbols
-from lstm_demo.training import FAILED, STOPPED, QueueFull, TrainingRun
+from lstm_demo.training import STOPPED, TrainingRun
 
 ss = st.session_state
 KINDS = ("lm",)
@@ -79,10 +79,7 @@ def on_train():
         owner_alive=ui.session_alive_check(),
         kind="lm",
     )
-    try:
-        ss.run = run.start()
-    except QueueFull as exc:  # the server is at its cap with a full queue: nothing starts
-        ss.lm_error = str(exc)
+    if not ui.start_run(run, "lm_error"):
         return
 
 
@@ -191,9 +188,7 @@ def settings_section(live: bool):
 
 
 def result_summary(run):
-    if run.status == FAILED:
-        st.error(f"Training failed: {ui.md_escape(run.error)}. "
-                 + ("The previous model is kept." if ui.current_model() else ""))
+    if ui.failed_run(run):
         return
     trained = run.result
     if trained is None:

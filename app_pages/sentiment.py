@@ -10,7 +10,7 @@ from lstm_demo import config as settings
 from lstm_demo.datasets import DATA_ENV, data_folder
 from lstm_demo.gates import most_active
 from lstm_demo.jobs import sentiment_job
-from lstm_demo.training import FAILED, STOPPED, QueueFull, TrainingRun
+from lstm_demo.training import STOPPED, TrainingRun
 
 ss = st.session_state
 KINDS = ("sentiment",)
@@ -91,10 +91,7 @@ def on_train():
         owner_alive=ui.session_alive_check(),
         kind="sentiment",
     )
-    try:
-        ss.run = run.start()
-    except QueueFull as exc:  # the server is at its cap with a full queue: nothing starts
-        ss.sent_error = str(exc)
+    if not ui.start_run(run, "sent_error"):
         return
 
 
@@ -195,9 +192,7 @@ def settings_section(live: bool):
 
 
 def result_summary(run):
-    if run.status == FAILED:
-        st.error(f"Training failed: {ui.md_escape(run.error)}. "
-                 + ("The previous model is kept." if ui.current_model() else ""))
+    if ui.failed_run(run):
         return
     trained = run.result
     if trained is None:

@@ -10,7 +10,7 @@ from lstm_demo import config as settings
 from lstm_demo.datasets import SAMPLES, decode_text
 from lstm_demo.jobs import JOBS, MODEL_KINDS
 from lstm_demo.text import MAX_TEXT_BYTES, TextError, prepare
-from lstm_demo.training import FAILED, STOPPED, QueueFull, TrainingRun
+from lstm_demo.training import STOPPED, TrainingRun
 
 ss = st.session_state
 CUSTOM = "custom"
@@ -73,10 +73,7 @@ def on_train():
         owner_alive=ui.session_alive_check(),
         kind=kind,
     )
-    try:
-        ss.run = run.start()
-    except QueueFull as exc:  # the server is at its cap with a full queue: nothing starts
-        ss.train_error = str(exc)
+    if not ui.start_run(run, "train_error"):
         return
     ss.run.extra["text_key"] = hash((ss.train_text, ss.lowercase))
     ss.run_corpus_counts = corpus.counts()
@@ -238,9 +235,7 @@ def run_section(run):
 
 
 def result_summary(run):
-    if run.status == FAILED:
-        st.error(f"Training failed: {ui.md_escape(run.error)}. "
-                 + ("The previous model is kept." if ui.current_model() else ""))
+    if ui.failed_run(run):
         return
     trained = run.result
     if trained is None:

@@ -73,6 +73,31 @@ def accuracy_on(model: keras.Model, x: np.ndarray, y: np.ndarray) -> tuple[float
     return loss, float(np.mean(probs.argmax(1) == y))
 
 
+class StreamBatches(keras.callbacks.Callback):
+    """Streams ``model.fit`` to a TrainingRun: each batch's own loss and accuracy (not the
+    epoch's running means), a gate snapshot when one is due, and a stop on request.
+    ``state`` holds "t" (when the last batch ended) and "done" (batches so far)."""
+
+    def __init__(self, run, state: dict, snapshot):
+        super().__init__()
+        self.run, self.state, self.take_snapshot = run, state, snapshot
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.reset_metrics()
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        self.run.record_steps([logs["loss"]], [logs["accuracy"]], now - self.state["t"])
+        self.state["t"], self.state["done"] = now, self.state["done"] + 1
+        self.take_snapshot()
+        if self.run.should_stop():
+            self.model.stop_training = True
+
+    def epoch_evaluated(self) -> None:
+        """Call after an evaluation at an epoch's end: it is not a training step's time."""
+        self.state["t"] = time.perf_counter()
+
+
 def fit_three_symbol(corpus, config: LowLevelConfig, run, until_accuracy: float | None = None,
                      probe: np.ndarray | None = None) -> TrainedKerasThreeSymbol:
     """``model.fit`` with a callback that streams each batch to ``run`` and stops the fit on
@@ -243,18 +268,7 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
         if force or run.snapshot_due(state["done"]):
             run.add_snapshot(state["done"], trace_keras(model, probe, []).layers)
 
-    class Report(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            self.model.reset_metrics()
-
-        def on_train_batch_end(self, batch, logs=None):
-            now = time.perf_counter()
-            run.record_steps([logs["loss"]], [logs["accuracy"]], now - state["t"])
-            state["t"], state["done"] = now, state["done"] + 1
-            snapshot()
-            if run.should_stop():
-                self.model.stop_training = True
-
+    class Report(StreamBatches):
         def on_epoch_end(self, epoch, logs=None):
             ppl, acc = perplexity(self.model, held)
             run.record_eval(float(np.log(ppl)), acc, perplexity=ppl, split="held-out",
@@ -262,10 +276,10 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
             if until_accuracy is not None and acc >= until_accuracy:
                 state["reached"] = True
                 self.model.stop_training = True
-            state["t"] = time.perf_counter()  # the evaluation is not a training step
+            self.epoch_evaluated()
 
     snapshot()
-    model.fit(train, epochs=config.epochs, verbose=0, callbacks=[Report()])
+    model.fit(train, epochs=config.epochs, verbose=0, callbacks=[Report(run, state, snapshot)])
     train_seconds = time.perf_counter() - started
     if run.snapshots()[-1][0] != state["done"]:
         snapshot(force=True)

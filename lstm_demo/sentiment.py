@@ -21,6 +21,7 @@ from lstm_demo.config import (  # noqa: F401  (re-exported)
     steps_per_epoch,
     validate_sentiment,
 )
+from lstm_demo.keras_models import StreamBatches
 
 PAPER_PARAMETERS = 135_901
 
@@ -160,23 +161,12 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
                         train_accuracy=train_acc, train_loss=train_loss,
                         seconds=time.perf_counter() - started)
 
-    class Report(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            self.model.reset_metrics()
-
-        def on_train_batch_end(self, batch, logs=None):
-            now = time.perf_counter()
-            run.record_steps([logs["loss"]], [logs["accuracy"]], now - state["t"])
-            state["t"], state["done"] = now, state["done"] + 1
-            snapshot()
-            if run.should_stop():
-                self.model.stop_training = True
-
+    class Report(StreamBatches):
         def on_epoch_end(self, epoch, logs=None):
             state["epoch"] = epoch + 1
             if not run.should_stop():
                 record_epoch()
-                state["t"] = time.perf_counter()  # the evaluation is not a training step
+                self.epoch_evaluated()
                 held = run.last_eval()["heldout_accuracy"]
                 if config.keep_best and held > state["best"]:  # NaN (no held-out) never is
                     state["best"], state["best_eval"] = held, run.last_eval()
@@ -187,7 +177,7 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
 
     snapshot()
     model.fit(enc.x_train, enc.y_train, batch_size=config.batch_size, epochs=config.epochs,
-              shuffle=True, verbose=0, callbacks=[Report()])
+              shuffle=True, verbose=0, callbacks=[Report(run, state, snapshot)])
     train_seconds = time.perf_counter() - started
     last = run.last_eval()
     if last is None or last["iteration"] != state["done"]:  # stopped inside an epoch

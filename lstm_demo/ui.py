@@ -251,6 +251,28 @@ def train_controls(on_train, on_stop, live: bool, error_key: str = "train_error"
             st.caption("The previously trained model is kept.")
 
 
+def start_run(run, error_key: str) -> bool:
+    """Start ``run`` as the session's run; when the server's queue is full, say so under
+    ``error_key`` and start nothing (the session's earlier run and model stay)."""
+    from lstm_demo.training import QueueFull
+
+    try:
+        st.session_state["run"] = run.start()
+        return True
+    except QueueFull as exc:
+        st.session_state[error_key] = str(exc)
+        return False
+
+
+def failed_run(run) -> bool:
+    """Show a failed run's error (and that the previous model stays); True if it failed."""
+    if run.status != "failed":
+        return False
+    st.error(f"Training failed: {md_escape(run.error)}. "
+             + ("The previous model is kept." if current_model() else ""))
+    return True
+
+
 def stop_current_run() -> None:
     run = current_run()
     if run is not None:
