@@ -373,7 +373,10 @@ class TrainingRun:
                 self.status = STOPPED if self._stop.is_set() else FINISHED
         except Exception as exc:  # the run ends; the server and earlier models do not
             with self._lock:
-                self.error = f"{type(exc).__name__}: {exc}"
+                # the app's own errors (TextError, DataError...) are messages for a person;
+                # anything else keeps its type, which says more than the message alone
+                own = type(exc).__module__.startswith("lstm_demo")
+                self.error = str(exc) if own else f"{type(exc).__name__}: {exc}"
                 self.error_detail = traceback.format_exc()
                 self.status = FAILED
         finally:

@@ -160,3 +160,24 @@ def test_sentiment_bundle_loads_on_predict_and_feeds_gates(sentiment_app):
     at.run()
     assert not at.exception
     assert any("positions the model reads" in c.value for c in at.caption)
+
+
+def test_an_error_inside_the_training_thread_shows_on_the_page_and_keeps_the_model(sentiment_app):
+    """Four reviews pass the page's checks, but with half held out too few are left to
+    train on: the job fails on its thread, the page says why, the earlier model stays."""
+    at = sentiment_app
+    at.switch_page("app_pages/sentiment.py").run()
+    model = at.session_state["model"]
+    at.selectbox(key="w_sent_source").set_value("upload").run()
+    at.file_uploader(key="sent_upload").set_value(
+        ("four.tsv", b"good film\t1\nbad film\t0\ngreat film\t1\nawful film\t0\n",
+         "text/tab-separated-values")).run()
+    at.number_input(key="w_sent_holdout").set_value(0.5).run()
+    at.button(key="train_button").click().run()
+    run = at.session_state["run"]
+    assert run.join(60) and run.status == "failed"
+    at.run()
+    assert not at.exception
+    assert "Training failed: Too few training reviews left" in errors(at)
+    assert "The previous model is kept" in errors(at)
+    assert at.session_state["model"] is model
