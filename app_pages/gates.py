@@ -129,9 +129,10 @@ def equation_section(trace, layer_index, unit):
     ss.gates_equation = eq
 
 
-def replay_section(layer_index, units_choice, model_run):
-    live_run = ui.current_run()
-    run = live_run if live_run is not None and live_run.live else model_run
+def replay_section(layer_index, units_choice, model_run, kind):
+    live_run = ui.current_run()  # a live run replaces the replay only for its own kind
+    run = live_run if live_run is not None and live_run.live and live_run.kind == kind \
+        else model_run
     if run is None or not run.snapshots():
         return
     st.subheader("Replay over training")
@@ -160,7 +161,9 @@ def replay_section(layer_index, units_choice, model_run):
         trace = Trace(probe, snaps[index][1])
         k = min(layer_index, len(trace.layers) - 1)
         c_limit = max(1e-6, max(float(np.abs(layers[k].c).max()) for _, layers in snaps))
-        st.caption(f"The first {len(probe)} symbols of the training text at iteration "
+        what = ("the words of a training review, after its padding" if kind == "sentiment"
+                else f"the first {len(probe)} symbols of the training text")
+        st.caption(f"The probe, {what}, at iteration "
                    f"{iterations[index]:,} (snapshot {index + 1} of {len(snaps)}"
                    f"{', training' if run.live else ''}). Colour scales are fixed across "
                    "snapshots.")
@@ -196,6 +199,10 @@ else:
                        "state. Fed a longer sequence, it runs past what it was trained on: "
                        "watch the cell state c drift as it accumulates.")
         trace = trace_symbols(model, symbols)
+        if trace.unk:
+            st.caption(ui.md_escape("Outside the vocabulary, so read as <unk> (as in training) "
+                                    "and shown as “word (<unk>)”: "
+                                    + ", ".join(f"“{s}”" for s in dict.fromkeys(trace.unk))))
         if trace.skipped:
             st.warning(ui.md_escape("Not in the model's dictionary, so not fed to it: "
                                     + ", ".join(f"“{s}”" for s in dict.fromkeys(trace.skipped))),
@@ -217,4 +224,4 @@ else:
         heatmap_section(trace, layer_index, units_choice, c_limit, key="gate_heatmaps")
         unit = unit_views(trace, layer_index)
         equation_section(trace, layer_index, unit)
-        replay_section(layer_index, units_choice, entry["run"])
+        replay_section(layer_index, units_choice, entry["run"], model.kind)

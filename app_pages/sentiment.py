@@ -108,7 +108,8 @@ def data_section():
                    f"server is started with {DATA_ENV} set to a data folder.")
     if ss.sent_source == UPLOAD:
         st.file_uploader(f"Labelled reviews (at most {imdb.MAX_LABELLED_BYTES // 1_000_000} MB)",
-                         type=["csv", "tsv", "txt"], key="sent_upload", on_change=on_upload)
+                         type=["csv", "tsv", "txt"], key="sent_upload", on_change=on_upload,
+                         max_upload_size=imdb.MAX_LABELLED_BYTES // 1_000_000)
         if ss.get("sent_upload_error"):
             st.error(ui.md_escape(ss.sent_upload_error))
     labelled, problem = chosen_set()
@@ -198,13 +199,16 @@ def result_summary(run):
     if trained is None:
         return
     s = trained.summary
-    how = (f"Stopped after {s['iterations']:,} steps; the partly trained model is kept"
+    how = (f"Stopped after {s['iterations']:,} of {run.total_iterations:,} steps; the partly "
+           "trained model is kept"
            if run.status == STOPPED else f"Done: {s['epochs']} epoch(s), {s['iterations']:,} "
            f"steps in {s['train_seconds']:.0f} s on {runtime.describe(s['device'])}")
     kept = (f" It keeps the weights of epoch {s['kept_epoch']}, the best on the held-out "
             "reviews." if s.get("kept_epoch") and s["kept_epoch"] != s.get("epochs") else "")
+    held = s.get("heldout_accuracy", float("nan"))
+    held = f"{held:.2%}" if held == held else "none held out"
     st.success(f"{how}. **Test accuracy {s['test_accuracy']:.2%}** on "
-               f"{s['test_reviews']:,} reviews; held-out {s['heldout_accuracy']:.2%}; "
+               f"{s['test_reviews']:,} reviews; held-out {held}; "
                f"training {s['accuracy']:.2%}.{kept} (The paper: 85.12% on IMDB's 25,000 "
                "test reviews.)", icon=":material/check_circle:")
     if ui.current_model() is trained:
@@ -249,6 +253,10 @@ def review_section():
     model = entry["model"]
     st.text_area("Type a review", **ui.bind("review_text"), height=120)
     view = model.view(ss.review_text)
+    if view.total_words == 0:
+        st.info("Type a review (words, not only punctuation) to see what the model makes of "
+                "it.", icon=":material/edit:")
+        return
     p = float(model.positive_probability([ss.review_text])[0])
     c1, c2 = st.columns([1, 3])
     c1.metric("Positive", f"{p:.1%}", help="The model's sigmoid output for this review.")
@@ -284,6 +292,6 @@ run = ui.page_run(KINDS)
 live = ui.other_run_live(KINDS) or (run is not None and run.live)
 data_section()
 settings_section(live)
-ui.train_controls(on_train, ui.stop_current_run, live, error_key="sent_error")
+ui.train_controls(on_train, KINDS, live, error_key="sent_error")
 run_section(run)
 review_section()

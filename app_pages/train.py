@@ -93,7 +93,7 @@ def text_section():
     )
     c1, c2 = st.columns([2, 1])
     c1.file_uploader("…or upload a .txt file (UTF-8, at most 1 MB)", type=["txt"], key="upload",
-                     on_change=on_upload)
+                     on_change=on_upload, max_upload_size=1)
     c2.toggle("Lower-case the text", **ui.bind("lowercase"),
               help="On by default, as in the paper: 'The' and 'the' are the same symbol.")
     if ss.get("upload_error"):
@@ -303,6 +303,6 @@ live = ui.other_run_live(JOBS) or (run is not None and run.live)
 text_section()
 symbols_section()
 settings_section(live)
-ui.train_controls(on_train, ui.stop_current_run, live)
+ui.train_controls(on_train, JOBS, live)
 run_section(run)
 comparison_section()

@@ -93,6 +93,7 @@ def top_k_figure(top: list[tuple[str, float]]) -> go.Figure:
     fig.update_layout(
         height=60 + 40 * len(top), margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(range=[0, 1.04], tickformat=".0%", title="probability"),
+        yaxis=dict(type="category"),  # "3. ," is a label, not the number 3
     )
     return fig
 
@@ -273,8 +274,17 @@ def perplexity_figure(snap) -> go.Figure:
         hovertemplate="iteration %{x}<br>batch perplexity %{y:,.1f}<extra></extra>",
     ))
     _eval_line(fig, snap.evals, "perplexity", "held-out text", ACCENT, percent=False)
+    values = [v for trace in fig.data for v in trace.y if v == v and v > 0]
+    ticks = [m * 10 ** e for e in range(0, 7) for m in (1, 2, 5)]
+    if values:
+        low, high = min(values), max(values)
+        shown = [t for t in ticks if low / 2 <= t <= high * 2] or ticks[:1]
+        fig.update_yaxes(tickvals=shown, ticktext=[f"{t:,}" for t in shown])
     fig.update_yaxes(type="log")
-    return _layout(fig, "Perplexity (log scale; lower is better)", "perplexity")
+    fig = _layout(fig, "Perplexity (log scale; lower is better)", "perplexity")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0.0,
+                                  xanchor="left"), margin=dict(b=60))
+    return fig
 
 
 def review_tokens_html(view) -> str:

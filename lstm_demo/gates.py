@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from lstm_demo.cell import NUMPY, Step, lstm_step
+from lstm_demo.text import UNK
 
 GATES = ("i", "f", "g", "o", "c", "h")
 GATE_NAMES = {
@@ -88,6 +89,7 @@ class Trace:
     symbols: list[str]
     layers: list[LayerTrace]
     skipped: list[str] = field(default_factory=list)  # typed symbols the model does not know
+    unk: list[str] = field(default_factory=list)  # symbols read as <unk> (a language model)
 
     @property
     def steps(self) -> int:
@@ -135,11 +137,18 @@ def lookup(symbols: list[str], dictionary: dict[str, int]) -> tuple[list[str], l
 def trace_symbols(trained, symbols: list[str]) -> Trace:
     """Trace a trained model (anything with ``dictionary`` and ``model.encode`` /
     ``model.lstm_weights``) over symbols; unknown symbols are skipped and listed."""
+    if getattr(trained, "kind", "") == "sentiment":
+        return trace_review(trained, " ".join(symbols))
+    if UNK in trained.dictionary:  # a capped vocabulary: the rest was <unk> in training too
+        unk = [s for s in symbols if s not in trained.dictionary]
+        ids = [trained.dictionary.get(s, trained.dictionary[UNK]) for s in symbols]
+        shown = [s if s in trained.dictionary else f"{s} ({UNK})" for s in symbols]
+        if not ids:
+            return Trace([], [])
+        return Trace(shown, trace_keras(trained.model, ids, shown).layers, unk=unk)
     known, ids, unknown = lookup(symbols, trained.dictionary)
     if not ids:
         return Trace([], [], unknown)
-    if getattr(trained, "kind", "") == "sentiment":
-        return trace_review(trained, " ".join(symbols))
     if getattr(trained, "kind", "") in ("keras", "lm"):
         return Trace(known, trace_keras(trained.model, ids, known).layers, unknown)
     x = trained.model.encode(tf.constant([ids], tf.int32))[0]

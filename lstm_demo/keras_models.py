@@ -283,6 +283,7 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
     train_seconds = time.perf_counter() - started
     if run.snapshots()[-1][0] != state["done"]:
         snapshot(force=True)
+    run.set_message("Measuring the model on the whole training text and the held-out tail…")
     train_ppl, train_acc = perplexity(model, WindowBatches(ids[:split], config.num_steps,
                                                            config.batch_size, shuffle=False))
     held_ppl, held_acc = perplexity(model, held)

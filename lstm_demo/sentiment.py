@@ -168,7 +168,8 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
                 record_epoch()
                 self.epoch_evaluated()
                 held = run.last_eval()["heldout_accuracy"]
-                if config.keep_best and held > state["best"]:  # NaN (no held-out) never is
+                # ties go to the later epoch, trained longer; NaN (none held out) never counts
+                if config.keep_best and held >= state["best"]:
                     state["best"], state["best_eval"] = held, run.last_eval()
                     state["best_weights"] = self.model.get_weights()
                 if until_accuracy is not None and held >= until_accuracy:
@@ -181,6 +182,8 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
     train_seconds = time.perf_counter() - started
     last = run.last_eval()
     if last is None or last["iteration"] != state["done"]:  # stopped inside an epoch
+        run.set_message("Measuring the model as it stands on the training, held-out and "
+                        "test reviews…")
         record_epoch()
         last = run.last_eval()
     kept = "last"

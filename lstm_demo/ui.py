@@ -95,6 +95,9 @@ def init_session() -> None:
     adopt_finished_run()
 
 
+ERROR_KEYS = ("train_error", "lm_error", "sent_error")  # each training page's refusal
+
+
 def bind(name: str, on_change=None) -> dict:
     """Keyword arguments that tie a widget to the stored value ``name``: the widget starts
     from the stored value and writes its changes back (then calls ``on_change``)."""
@@ -105,7 +108,8 @@ def bind(name: str, on_change=None) -> dict:
 def _store(name: str, then=None) -> None:
     ss = st.session_state
     ss[name] = ss["w_" + name]
-    ss.pop("train_error", None)  # an error about the old value no longer applies
+    for key in ERROR_KEYS:  # an error about the old value no longer applies
+        ss.pop(key, None)
     if then is not None:
         then()
 
@@ -138,7 +142,11 @@ def page_run(kinds):
     """The session's run if it trains one of ``kinds`` (the page's own models), else None.
     A session has one run at a time; other pages show it through ``run_status``."""
     run = current_run()
-    return run if run is not None and run.kind in kinds else None
+    if run is not None and run.kind in kinds:
+        return run
+    runs = st.session_state.get("runs_by_kind", {})  # in the order they ended
+    mine = [r for kind, r in runs.items() if kind in kinds]
+    return mine[-1] if mine else None
 
 
 def session_alive_check():
@@ -202,6 +210,14 @@ def pick_model(kinds, key: str, label: str = "Model") -> dict | None:
     return models[ss[key]]
 
 
+def remember_run(run) -> None:
+    """Keep ``run`` as the newest of its kind (for its page and the comparison), last in
+    the order of ``runs_by_kind``."""
+    runs = st.session_state.setdefault("runs_by_kind", {})
+    runs.pop(run.kind, None)
+    runs[run.kind] = run
+
+
 def adopt_finished_run() -> None:
     """When the session's run has ended with a model (finished, or stopped part-way), make
     it the session's model. A failed run leaves the previous model in place."""
@@ -213,7 +229,7 @@ def adopt_finished_run() -> None:
     if run.result is not None:
         page = PAGE_TITLE[PAGE_OF_KIND.get(run.kind, "app_pages/train.py")]
         keep_model(run.result, run, f"trained on the {page} page")
-        ss.setdefault("runs_by_kind", {})[run.kind] = run  # the latest of each, to compare
+        remember_run(run)
 
 
 def run_status() -> None:
@@ -227,8 +243,8 @@ def run_status() -> None:
     def _status():
         if not run.live:
             st.rerun()
-        then = ("This page uses the previous model until it ends." if current_model()
-                else "Its model appears here when it ends.")
+        then = ("The pages keep using the earlier models until it ends." if current_model()
+                else "Its model appears on the pages that use it when it ends.")
         page = PAGE_OF_KIND.get(run.kind, "app_pages/train.py")
         st.info(f"Training in progress on the {PAGE_TITLE[page]} page: iteration "
                 f"{run.iteration:,} of {run.total_iterations:,}. {then}",
@@ -239,15 +255,20 @@ def run_status() -> None:
 
 
 # -- the parts every training page shares ------------------------------------------------
-def train_controls(on_train, on_stop, live: bool, error_key: str = "train_error") -> None:
-    """Train and Stop, and the message of a refused start (the previous model stays)."""
+def train_controls(on_train, kinds, busy: bool, error_key: str = "train_error") -> None:
+    """Train and Stop for a page that trains ``kinds``, and the message of a refused start.
+    Train waits while the session has a live run (``busy``); Stop stops only this page's
+    own run, never one started on another page."""
+    own = page_run(kinds)
+    own_live = own is not None and own.live
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.button("Train", type="primary", on_click=on_train, disabled=live, key="train_button",
+    c1.button("Train", type="primary", on_click=on_train, disabled=busy, key="train_button",
               width="stretch")
-    c2.button("Stop", on_click=on_stop, disabled=not live, key="stop_button", width="stretch")
+    c2.button("Stop", on_click=stop_current_run, disabled=not own_live, key="stop_button",
+              width="stretch")
     if st.session_state.get(error_key):
         st.error(md_escape(st.session_state[error_key]), icon=":material/warning:")
-        if current_model() is not None:
+        if any(kind in st.session_state.get("models", {}) for kind in kinds):
             st.caption("The previously trained model is kept.")
 
 
@@ -340,7 +361,8 @@ def progress_metrics(snap, accuracy: tuple[str, float | None], extra=()) -> None
                      f"{snap.ms_per_iteration:.2f}" if snap.ms_per_iteration else "–")
     left = ""
     if snap.live and snap.ms_per_iteration and snap.iteration > 1:
-        seconds = (snap.total_iterations - snap.iteration) * snap.ms_per_iteration / 1000
+        # from the average pace so far, which counts evaluations between epochs too
+        seconds = (snap.total_iterations - snap.iteration) * snap.elapsed / snap.iteration
         left = f"≈ {seconds / 60:.0f} min left" if seconds > 90 else f"≈ {seconds:.0f} s left"
     cells[-1].metric("Elapsed", f"{snap.elapsed:.1f} s", delta=left or None, delta_color="off",
                      delta_arrow="off")
@@ -375,7 +397,7 @@ def on_bundle_upload() -> None:
         return
     ss.pop("bundle_error", None)
     keep_model(trained, restored, f"loaded from {uploaded.name}")
-    ss.setdefault("runs_by_kind", {})[trained.kind] = restored
+    remember_run(restored)
     run = current_run()
     if run is None or not run.live:
         ss["run"] = ss["adopted_run"] = restored
@@ -390,6 +412,7 @@ def model_file_sidebar() -> None:
                              expanded=bool(ss.get("bundle_error"))):
         st.file_uploader(f"Load a model bundle (.zip, at most {bundle.MAX_BYTES // 2**20} MB)",
                          type=["zip"], key="bundle_upload", on_change=on_bundle_upload,
+                         max_upload_size=bundle.MAX_BYTES // 2**20,
                          help="A file downloaded from this app or written by "
                               "`python -m lstm_demo train --save`.")
         if ss.get("bundle_error"):

@@ -212,7 +212,8 @@ def test_keras_twin_in_the_browser_and_the_comparison(app):
     no_exception(page)
     page.screenshot(path=str(ARTIFACTS / "keras-comparison.png"))
     go(page, "Predict")
-    page.get_by_text("Three-symbol model (Keras)", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_text("Using the model trained on the Train page: Three-symbol model (Keras)",
+                     exact=False).first.wait_for(timeout=30_000)
     page.get_by_text("stands in the → way").first.wait_for(timeout=30_000)
     no_exception(page)
     page.close()

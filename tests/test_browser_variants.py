@@ -80,7 +80,7 @@ def test_sentiment_trains_stops_and_reads_a_review(app):
         assert time.time() < deadline, "the iteration count did not move"
         time.sleep(0.2)
     page.get_by_role("button", name="Stop", exact=True).click()
-    page.get_by_text(re.compile(r"Stopped after [\d,]+ steps")).wait_for(timeout=20_000)
+    page.get_by_text(re.compile(r"Stopped after [\d,]+ of [\d,]+ steps")).wait_for(timeout=20_000)
     no_exception(page)
 
     set_number(page, "Epochs", 3)

@@ -177,7 +177,10 @@ def test_language_model_trace_matches_its_layers(lm_run):
     trained = lm_run.result
     symbols = "the mind adapts and converts to its own purposes the obstacle".split()
     trace = gates.trace_symbols(trained, symbols)
-    ids = np.array([[trained.dictionary[s] for s in trace.symbols]])
+    unk = trained.dictionary["<unk>"]  # the capped vocabulary: the rest is read as <unk>
+    assert trace.unk == [s for s in symbols if s not in trained.dictionary] and trace.unk
+    assert trace.steps == len(symbols) and not trace.skipped
+    ids = np.array([[trained.dictionary.get(s, unk) for s in symbols]])
     layers = [trained.model.get_layer(f"lstm{k}").output for k in range(2)]
     h1, h2 = (t.numpy()[0] for t in keras.Model(trained.model.inputs[0], layers)(ids))
     from test_gates import assert_same
