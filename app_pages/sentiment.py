@@ -229,7 +229,10 @@ def run_section(run):
         if not snap.live:
             result_summary(run)
         test = snap.evals[-1]["test_accuracy"] if snap.evals else None
-        ui.progress_metrics(snap, ("Test accuracy", test), extra=[
+        label = "Test accuracy"
+        if not snap.live and run.result is not None:  # the model kept: its best epoch's
+            test, label = run.result.summary["test_accuracy"], "Test accuracy (kept)"
+        ui.progress_metrics(snap, (label, test), extra=[
             ("Batch accuracy", f"{snap.accuracy[-1]:.2%}" if snap.accuracy else "–")])
         if snap.iterations:
             c1, c2 = st.columns(2)
