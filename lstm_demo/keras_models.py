@@ -73,6 +73,14 @@ def accuracy_on(model: keras.Model, x: np.ndarray, y: np.ndarray) -> tuple[float
     return loss, float(np.mean(probs.argmax(1) == y))
 
 
+def placed_on(model: keras.Model, fallback: str) -> str:
+    """The device TensorFlow put the model's weights on (what the result reports)."""
+    try:
+        return model.trainable_variables[0].value.device or fallback
+    except (AttributeError, IndexError):
+        return fallback
+
+
 class StreamBatches(keras.callbacks.Callback):
     """Streams ``model.fit`` to a TrainingRun: each batch's own loss and accuracy (not the
     epoch's running means), a gate snapshot when one is due, and a stop on request.
@@ -107,8 +115,7 @@ def fit_three_symbol(corpus, config: LowLevelConfig, run, until_accuracy: float 
     run.set_message("Building the Keras model…")
     model = build_three_symbol(corpus.vocab_size, config)
     run.set_message(None)
-    run.set_device(model.layers[-1].kernel.value.device
-                   if hasattr(model.layers[-1].kernel, "value") else run.requested_device)
+    run.set_device(placed_on(model, run.requested_device))
     steps_per_epoch = -(-len(corpus.y) // config.batch_size)
     epochs = -(-config.iterations // steps_per_epoch)
     state = {"done": 0, "reached": False, "t": time.perf_counter()}
@@ -254,6 +261,7 @@ def fit_language_model(symbols: list[str], config: LanguageModelConfig, run,
     train = WindowBatches(ids[:split], config.num_steps, config.batch_size, seed=config.seed)
     held = WindowBatches(ids[split:], config.num_steps, config.batch_size, shuffle=False)
     model = build_language_model(len(reverse), config)
+    run.set_device(placed_on(model, run.requested_device))
     probe = ids[:probe_size]
     run.set_extra(vocabulary=len(reverse), oov_rate=oov, train_windows=len(train.starts),
                   heldout_windows=len(held.starts), train_symbols=split,

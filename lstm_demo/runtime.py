@@ -113,4 +113,4 @@ def list_devices() -> list[tuple[str, str]]:
 
 def describe(device: str) -> str:
     """'/job:localhost/replica:0/task:0/device:GPU:0' -> 'GPU:0'."""
-    return device.rsplit("device:", 1)[-1] if device else "?"
+    return device.rsplit("device:", 1)[-1].lstrip("/") if device else "?"

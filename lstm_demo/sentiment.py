@@ -21,7 +21,7 @@ from lstm_demo.config import (  # noqa: F401  (re-exported)
     steps_per_epoch,
     validate_sentiment,
 )
-from lstm_demo.keras_models import StreamBatches
+from lstm_demo.keras_models import StreamBatches, placed_on
 
 PAPER_PARAMETERS = 135_901
 
@@ -135,6 +135,7 @@ def fit_sentiment(data: imdb.LabelledSet, word_index: imdb.WordIndex, config: Se
     run.set_message("Encoding the reviews…")
     enc = encode_set(data, word_index.index, config)
     model = build_sentiment(config)
+    run.set_device(placed_on(model, run.requested_device))
     trained = TrainedSentiment(model, config, word_index.index, {}, word_index.source,
                                data.name)
     probe = enc.first_review or "this movie was great fun and i loved it"
