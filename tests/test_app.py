@@ -25,13 +25,18 @@ def open_app(page=None) -> AppTest:
     return at
 
 
-def set_tiny(at):
-    for key, value in TINY.items():
+def set_values(at, values: dict):
+    """Type each stored setting's value into its number input (key "w_" + name)."""
+    for key, value in values.items():
         at.number_input(key="w_" + key).set_value(value)
     at.run()
 
 
-def train(at, timeout=120):
+def set_tiny(at):
+    set_values(at, TINY)
+
+
+def train(at, timeout=180):
     at.button(key="train_button").click().run()
     run = at.session_state["run"]
     assert run.join(timeout), "training did not end"

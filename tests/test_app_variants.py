@@ -2,27 +2,12 @@
 training on the bundled texts, no network and no data folder needed."""
 
 import pytest
-from test_app import errors, infos, open_app, warnings
+from test_app import errors, infos, open_app, set_values, train, warnings
 
 from lstm_demo import bundle, imdb
 
 LM_TINY = {"lm_hidden": 16, "lm_epochs": 2, "lm_num_steps": 10, "lm_batch_size": 64}
 SENT_TINY = {"sent_epochs": 2, "sent_units": 8, "sent_dense": 8}
-
-
-def set_values(at, values):
-    for key, value in values.items():
-        at.number_input(key="w_" + key).set_value(value)
-    at.run()
-
-
-def train(at, timeout=180):
-    at.button(key="train_button").click().run()
-    run = at.session_state["run"]
-    assert run.join(timeout), "training did not end"
-    at.run()
-    assert not at.exception
-    return run
 
 
 @pytest.fixture(scope="module")

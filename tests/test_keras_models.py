@@ -211,3 +211,24 @@ def test_language_model_bundle_round_trip(lm_run):
     assert np.allclose(loaded.next_probabilities(ids), trained.next_probabilities(ids),
                        atol=1e-6)
     assert loaded.summary["perplexity"] == trained.summary["perplexity"]
+
+
+def test_language_model_stops_within_a_second_and_keeps_its_model(passage):
+    import time
+
+    from lstm_demo.config import LanguageModelConfig
+    from lstm_demo.jobs import language_model_job
+
+    symbols = prepare(passage).symbols * 6
+    config = LanguageModelConfig(hidden=32, num_steps=8, batch_size=4, epochs=200)
+    run = TrainingRun(language_model_job(symbols, config), total_iterations=10_000,
+                      kind="lm").start()
+    while run.iteration < 5:
+        assert run.alive, run.error_detail
+        run.join(0.05)
+    asked = time.perf_counter()
+    run.stop()
+    assert run.join(10)
+    # the stop itself is within a batch; the final measurement of a small text follows
+    assert run.status == STOPPED and time.perf_counter() - asked < 3.0
+    assert run.result.summary["iterations"] < config.epochs * 17 and run.result.summary["stopped"]
